@@ -1,0 +1,1 @@
+//! auditor (scaffold; see the issue for scope).

@@ -1,0 +1,1 @@
+//! log-shipper (scaffold; see the issue for scope).

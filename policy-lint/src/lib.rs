@@ -1,0 +1,1 @@
+//! policy-lint (scaffold; see the issue for scope).

@@ -1,0 +1,1 @@
+//! translator (scaffold; see the issue for scope).
