@@ -58,11 +58,8 @@ pub fn with_region(cfg: &SdkConfig, region: &str) -> SdkConfig {
 
 /// Config whose credentials come from assuming `role_arn` with the base config's credentials.
 pub async fn assume_role(base: &SdkConfig, role_arn: &str, session_name: &str) -> SdkConfig {
-    let provider = aws_config::sts::AssumeRoleProvider::builder(role_arn)
-        .session_name(session_name)
-        .configure(base)
-        .build()
-        .await;
+    let provider =
+        aws_config::sts::AssumeRoleProvider::builder(role_arn).session_name(session_name).configure(base).build().await;
     base.clone()
         .into_builder()
         .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(provider))
@@ -91,11 +88,42 @@ pub enum ErrorClass {
 pub fn classify_code(code: Option<&str>) -> ErrorClass {
     let Some(code) = code else { return ErrorClass::Transport };
     match code {
-        c if c.starts_with("AccessDenied") || c == "UnauthorizedOperation" || c == "AuthorizationError" || c == "Forbidden" => ErrorClass::AccessDenied,
-        "InvalidClientTokenId" | "UnrecognizedClientException" | "ExpiredToken" | "ExpiredTokenException" | "SignatureDoesNotMatch" | "InvalidAccessKeyId" => ErrorClass::AccessDenied,
-        c if c.starts_with("NoSuch") || c.ends_with("NotFoundError") || c.ends_with("NotFoundException") || c == "NotFound" || c == "ResourceNotFoundException" => ErrorClass::NotFound,
-        "Throttling" | "ThrottlingException" | "ThrottledException" | "RequestLimitExceeded" | "TooManyRequestsException" | "ProvisionedThroughputExceededException" | "SlowDown" | "RequestThrottled" | "LimitExceededException" => ErrorClass::Throttled,
-        "OptInRequired" | "UnsupportedOperation" | "UnsupportedOperationException" | "InvalidAction" | "NotImplemented" | "UnknownOperationException" => ErrorClass::Unavailable,
+        c if c.starts_with("AccessDenied")
+            || c == "UnauthorizedOperation"
+            || c == "AuthorizationError"
+            || c == "Forbidden" =>
+        {
+            ErrorClass::AccessDenied
+        }
+        "InvalidClientTokenId"
+        | "UnrecognizedClientException"
+        | "ExpiredToken"
+        | "ExpiredTokenException"
+        | "SignatureDoesNotMatch"
+        | "InvalidAccessKeyId" => ErrorClass::AccessDenied,
+        c if c.starts_with("NoSuch")
+            || c.ends_with("NotFoundError")
+            || c.ends_with("NotFoundException")
+            || c == "NotFound"
+            || c == "ResourceNotFoundException" =>
+        {
+            ErrorClass::NotFound
+        }
+        "Throttling"
+        | "ThrottlingException"
+        | "ThrottledException"
+        | "RequestLimitExceeded"
+        | "TooManyRequestsException"
+        | "ProvisionedThroughputExceededException"
+        | "SlowDown"
+        | "RequestThrottled"
+        | "LimitExceededException" => ErrorClass::Throttled,
+        "OptInRequired"
+        | "UnsupportedOperation"
+        | "UnsupportedOperationException"
+        | "InvalidAction"
+        | "NotImplemented"
+        | "UnknownOperationException" => ErrorClass::Unavailable,
         _ => ErrorClass::Other,
     }
 }

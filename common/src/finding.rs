@@ -11,9 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// How bad a finding is. Ordered: `Info < Low < Medium < High < Critical`.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Worth knowing; never fails a run by default.
@@ -324,12 +322,26 @@ mod tests {
 
     #[test]
     fn fingerprint_ignores_line_and_message_but_not_pointer() {
-        let a = Finding::new("PL101", "x", "c", Severity::High, "m1", Location::file("a.json").with_pointer("/Statement/0"));
+        let a = Finding::new(
+            "PL101",
+            "x",
+            "c",
+            Severity::High,
+            "m1",
+            Location::file("a.json").with_pointer("/Statement/0"),
+        );
         let mut b = a.clone();
         b.message = "m2".into();
         b.location.line = Some(9);
         assert_eq!(a.compute_fingerprint(), b.compute_fingerprint());
-        let c = Finding::new("PL101", "x", "c", Severity::High, "m1", Location::file("a.json").with_pointer("/Statement/1"));
+        let c = Finding::new(
+            "PL101",
+            "x",
+            "c",
+            Severity::High,
+            "m1",
+            Location::file("a.json").with_pointer("/Statement/1"),
+        );
         assert_ne!(a.fingerprint, c.fingerprint);
     }
 

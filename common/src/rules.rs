@@ -70,11 +70,7 @@ impl Compliance {
     /// `(framework id, control ids)` pairs, in a fixed order.
     #[must_use]
     pub fn frameworks(&self) -> [(&'static str, &[String]); 3] {
-        [
-            ("pci-dss-v4", &self.pci_dss_v4),
-            ("cis-aws", &self.cis_aws),
-            ("security-hub", &self.security_hub),
-        ]
+        [("pci-dss-v4", &self.pci_dss_v4), ("cis-aws", &self.cis_aws), ("security-hub", &self.security_hub)]
     }
 
     /// Controls of one framework by its id (`pci-dss-v4`, `cis-aws`, `security-hub`).
@@ -127,8 +123,16 @@ impl RuleMeta {
     #[must_use]
     pub fn help_text(&self) -> String {
         let d = &self.docs;
-        let mut s = format!("{} {} ({}, {})\n\n{}\n\nWhat it does\n  {}\n\nWhy it matters\n  {}\n",
-            self.code, self.name, self.category, self.severity, self.summary, d.what_it_does.trim(), d.why_bad.trim());
+        let mut s = format!(
+            "{} {} ({}, {})\n\n{}\n\nWhat it does\n  {}\n\nWhy it matters\n  {}\n",
+            self.code,
+            self.name,
+            self.category,
+            self.severity,
+            self.summary,
+            d.what_it_does.trim(),
+            d.why_bad.trim()
+        );
         if !d.known_problems.trim().is_empty() {
             s.push_str(&format!("\nKnown problems\n  {}\n", d.known_problems.trim()));
         }
@@ -162,8 +166,14 @@ impl RuleMeta {
     #[must_use]
     pub fn help_markdown(&self) -> String {
         let d = &self.docs;
-        let mut s = format!("**{} {}** — {}\n\n{}\n\n**Why it matters.** {}\n",
-            self.code, self.name, self.summary, d.what_it_does.trim(), d.why_bad.trim());
+        let mut s = format!(
+            "**{} {}** — {}\n\n{}\n\n**Why it matters.** {}\n",
+            self.code,
+            self.name,
+            self.summary,
+            d.what_it_does.trim(),
+            d.why_bad.trim()
+        );
         if !d.example_bad.trim().is_empty() {
             s.push_str(&format!("\nFires on:\n\n```\n{}\n```\n", d.example_bad.trim()));
         }
@@ -240,9 +250,7 @@ pub struct RuleSet {
 
 impl RuleSet {
     /// Parse `(file name, TOML text)` pairs, checking names and uniqueness.
-    pub fn from_sources<'a>(
-        files: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> Result<Self, RuleLoadError> {
+    pub fn from_sources<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, RuleLoadError> {
         let mut rules = Vec::new();
         for (file, text) in files {
             let meta: RuleMeta = toml::from_str(text)
@@ -347,7 +355,8 @@ pci_dss_v4 = ["7.2.1"]
     fn rejects_wrong_file_name_and_duplicates() {
         let e = RuleSet::from_sources([("PL102-x.toml", RULE)]).unwrap_err();
         assert!(e.to_string().contains("PL101-wildcard-action.toml"), "{e}");
-        let e = RuleSet::from_sources([("PL101-wildcard-action.toml", RULE), ("a/PL101-wildcard-action.toml", RULE)]).unwrap_err();
+        let e = RuleSet::from_sources([("PL101-wildcard-action.toml", RULE), ("a/PL101-wildcard-action.toml", RULE)])
+            .unwrap_err();
         assert!(matches!(e, RuleLoadError::Duplicate(_)));
     }
 

@@ -94,7 +94,10 @@ pub struct Exception {
 impl Exception {
     fn matches(&self, f: &Finding) -> bool {
         selector_matches(&self.rule, &f.code, &f.rule, &f.category)
-            && self.path.as_ref().is_none_or(|p| f.location.file.as_deref().is_some_and(|file| file.contains(p.as_str())))
+            && self
+                .path
+                .as_ref()
+                .is_none_or(|p| f.location.file.as_deref().is_some_and(|file| file.contains(p.as_str())))
             && self.resource.as_ref().is_none_or(|r| {
                 f.location.address.as_deref().is_some_and(|a| a.contains(r.as_str()))
                     || f.location.pointer.as_deref().is_some_and(|a| a.contains(r.as_str()))
@@ -154,9 +157,7 @@ pub fn validate_exceptions(exceptions: &[Exception]) -> Result<(), ExceptionErro
         if e.reason.trim().is_empty() {
             return Err(err("`reason` must say why the exception is acceptable".into()));
         }
-        e.expires
-            .parse::<jiff::civil::Date>()
-            .map_err(|x| err(format!("`expires` must be a date YYYY-MM-DD: {x}")))?;
+        e.expires.parse::<jiff::civil::Date>().map_err(|x| err(format!("`expires` must be a date YYYY-MM-DD: {x}")))?;
     }
     Ok(())
 }
@@ -176,10 +177,8 @@ pub fn apply(
 ) -> Applied {
     let mut out = Applied::default();
     let mut used = vec![false; exceptions.len()];
-    let expired: Vec<bool> = exceptions
-        .iter()
-        .map(|e| e.expires.parse::<jiff::civil::Date>().map_or(true, |d| d < today))
-        .collect();
+    let expired: Vec<bool> =
+        exceptions.iter().map(|e| e.expires.parse::<jiff::civil::Date>().map_or(true, |d| d < today)).collect();
     for mut f in findings {
         if !filter.enabled_finding(&f) {
             continue;
@@ -199,14 +198,22 @@ pub fn apply(
         }
     }
     for (i, e) in exceptions.iter().enumerate() {
-        let loc = Location { file: config_file.map(str::to_string), pointer: Some(format!("/exceptions/{i}")), ..Location::default() };
+        let loc = Location {
+            file: config_file.map(str::to_string),
+            pointer: Some(format!("/exceptions/{i}")),
+            ..Location::default()
+        };
         if expired[i] {
             out.diagnostics.push(Finding::new(
                 "X001",
                 "expired-exception",
                 "expired-exception",
                 Severity::High,
-                format!("exception {} expired on {}; renew it with a new reason or fix the finding", e.label(), e.expires),
+                format!(
+                    "exception {} expired on {}; renew it with a new reason or fix the finding",
+                    e.label(),
+                    e.expires
+                ),
                 loc,
             ));
         } else if !used[i] {
@@ -269,7 +276,8 @@ impl Baseline {
     /// Parse a baseline from report JSON.
     pub fn from_json(text: &str) -> Result<Self, String> {
         let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-        let list = v.get("findings").and_then(|f| f.as_array()).ok_or("no `findings` array (expected a JSON report)")?;
+        let list =
+            v.get("findings").and_then(|f| f.as_array()).ok_or("no `findings` array (expected a JSON report)")?;
         let mut known = BTreeMap::new();
         for (i, item) in list.iter().enumerate() {
             let mut f: Finding = serde_json::from_value(item.clone()).map_err(|e| format!("/findings/{i}: {e}"))?;
@@ -325,7 +333,12 @@ mod tests {
             severity: BTreeMap::from([("PL1".into(), Severity::Low), ("PL101".into(), Severity::Critical)]),
         };
         let out = apply(
-            vec![f("PL101", "wildcard-action", "a"), f("PL102", "not-action-allow", "a"), f("PL201", "x", "a"), f("PL103", "y", "a")],
+            vec![
+                f("PL101", "wildcard-action", "a"),
+                f("PL102", "not-action-allow", "a"),
+                f("PL201", "x", "a"),
+                f("PL103", "y", "a"),
+            ],
             &filter,
             &[],
             date("2026-01-01"),
@@ -338,9 +351,27 @@ mod tests {
     #[test]
     fn exceptions_expire_and_unused_warn() {
         let exc = vec![
-            Exception { rule: "PL101".into(), path: Some("a.json".into()), resource: None, reason: "ok".into(), expires: "2026-12-31".into() },
-            Exception { rule: "PL102".into(), path: None, resource: None, reason: "old".into(), expires: "2025-01-01".into() },
-            Exception { rule: "PL999".into(), path: None, resource: None, reason: "never".into(), expires: "2030-01-01".into() },
+            Exception {
+                rule: "PL101".into(),
+                path: Some("a.json".into()),
+                resource: None,
+                reason: "ok".into(),
+                expires: "2026-12-31".into(),
+            },
+            Exception {
+                rule: "PL102".into(),
+                path: None,
+                resource: None,
+                reason: "old".into(),
+                expires: "2025-01-01".into(),
+            },
+            Exception {
+                rule: "PL999".into(),
+                path: None,
+                resource: None,
+                reason: "never".into(),
+                expires: "2030-01-01".into(),
+            },
         ];
         validate_exceptions(&exc).unwrap();
         let out = apply(
@@ -359,9 +390,16 @@ mod tests {
 
     #[test]
     fn exception_needs_reason_and_date() {
-        let bad = Exception { rule: "PL1".into(), path: None, resource: None, reason: " ".into(), expires: "2026-01-01".into() };
+        let bad = Exception {
+            rule: "PL1".into(),
+            path: None,
+            resource: None,
+            reason: " ".into(),
+            expires: "2026-01-01".into(),
+        };
         assert!(validate_exceptions(&[bad]).unwrap_err().to_string().contains("reason"));
-        let bad = Exception { rule: "PL1".into(), path: None, resource: None, reason: "r".into(), expires: "soon".into() };
+        let bad =
+            Exception { rule: "PL1".into(), path: None, resource: None, reason: "r".into(), expires: "soon".into() };
         assert!(validate_exceptions(&[bad]).unwrap_err().to_string().contains("expires"));
     }
 

@@ -56,7 +56,10 @@ pub enum PlanError {
 #[must_use]
 pub fn looks_like_plan(v: &Value) -> bool {
     v.get("format_version").is_some()
-        && (v.get("planned_values").is_some() || v.get("resource_changes").is_some() || v.get("values").is_some() || v.get("terraform_version").is_some())
+        && (v.get("planned_values").is_some()
+            || v.get("resource_changes").is_some()
+            || v.get("values").is_some()
+            || v.get("terraform_version").is_some())
 }
 
 /// All resources of a plan or state.
@@ -66,7 +69,9 @@ pub fn looks_like_plan(v: &Value) -> bool {
 /// Resources being destroyed are skipped: they will not exist after apply.
 pub fn resources(doc: &Value) -> Result<Vec<PlanResource>, PlanError> {
     if !doc.is_object() || !looks_like_plan(doc) {
-        return Err(PlanError::NotAPlan("expected an object with `format_version` and `planned_values`, `resource_changes` or `values`".into()));
+        return Err(PlanError::NotAPlan(
+            "expected an object with `format_version` and `planned_values`, `resource_changes` or `values`".into(),
+        ));
     }
     let regions = provider_regions(doc);
     let mut out: Vec<PlanResource> = Vec::new();
@@ -111,7 +116,12 @@ pub fn resources(doc: &Value) -> Result<Vec<PlanResource>, PlanError> {
     Ok(out)
 }
 
-fn walk_module(m: &Value, origin: &'static str, out: &mut Vec<PlanResource>, regions: &std::collections::BTreeMap<String, String>) {
+fn walk_module(
+    m: &Value,
+    origin: &'static str,
+    out: &mut Vec<PlanResource>,
+    regions: &std::collections::BTreeMap<String, String>,
+) {
     if let Some(rs) = m.get("resources").and_then(Value::as_array) {
         for r in rs {
             let provider = r.get("provider_name").and_then(Value::as_str).unwrap_or_default();

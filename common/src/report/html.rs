@@ -61,7 +61,11 @@ pub(super) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             serde_json::Value::String(s) => s.clone(),
             other => other.to_string(),
         };
-        let v = if v.len() > 200 { format!("{}…", &v[..v.char_indices().nth(200).map_or(v.len(), |(i, _)| i)]) } else { v };
+        let v = if v.len() > 200 {
+            format!("{}…", &v[..v.char_indices().nth(200).map_or(v.len(), |(i, _)| i)])
+        } else {
+            v
+        };
         meta.push_str(&format!(" · {}: {}", x(k), x(&v)));
     }
     writeln!(out, "<div class=\"meta\">{meta}</div>")?;
@@ -73,7 +77,13 @@ pub(super) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out, "<div class=\"card\"><b>{}</b>errors (not checked)</div>", r.errors.len())?;
     if let Some(b) = &r.baseline {
-        writeln!(out, "<div class=\"card\"><b>{}</b>new · {} unchanged · {} resolved</div>", b.new.len(), b.unchanged.len(), b.resolved.len())?;
+        writeln!(
+            out,
+            "<div class=\"card\"><b>{}</b>new · {} unchanged · {} resolved</div>",
+            b.new.len(),
+            b.unchanged.len(),
+            b.resolved.len()
+        )?;
     }
     writeln!(out, "</div>")?;
 
@@ -117,7 +127,10 @@ pub(super) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     for svc in by_service.keys() {
         writeln!(out, "<option>{}</option>", x(svc))?;
     }
-    writeln!(out, "</select><select id=\"fw\" aria-label=\"Framework control\"><option value=\"\">All controls</option>")?;
+    writeln!(
+        out,
+        "</select><select id=\"fw\" aria-label=\"Framework control\"><option value=\"\">All controls</option>"
+    )?;
     let mut all_controls = std::collections::BTreeSet::new();
     for f in &r.findings {
         for fw in FRAMEWORKS {
@@ -132,9 +145,16 @@ pub(super) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "</select></div>")?;
     writeln!(out, "<table id=\"findings\"><thead><tr><th>Severity</th><th>Rule</th><th>Category</th><th>Service</th><th>Resource</th><th>Finding and remediation</th><th>Controls</th></tr></thead><tbody>")?;
     for f in &r.findings {
-        let controls: Vec<String> = FRAMEWORKS.iter().flat_map(|fw| r.controls_of(f, fw).into_iter().map(move |c| format!("{fw}:{c}"))).collect();
+        let controls: Vec<String> = FRAMEWORKS
+            .iter()
+            .flat_map(|fw| r.controls_of(f, fw).into_iter().map(move |c| format!("{fw}:{c}")))
+            .collect();
         let svc = f.service.clone().unwrap_or_else(|| "other".into());
-        let remediation = f.remediation.clone().or_else(|| r.rule(&f.code).map(|m| m.docs.remediation.trim().to_string())).unwrap_or_default();
+        let remediation = f
+            .remediation
+            .clone()
+            .or_else(|| r.rule(&f.code).map(|m| m.docs.remediation.trim().to_string()))
+            .unwrap_or_default();
         let tf = r.rule(&f.code).map(|m| m.docs.remediation_terraform.trim().to_string()).unwrap_or_default();
         write!(
             out,

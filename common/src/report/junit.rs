@@ -23,18 +23,37 @@ pub(super) fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(out, r#"<testsuites name="{}" tests="{tests}" failures="{failures}" errors="{errors}">"#, x(&r.tool))?;
     for (name, fs) in &suites {
-        writeln!(out, r#"  <testsuite name="{}" tests="{}" failures="{}" errors="0">"#, x(name), fs.len().max(1), fs.len())?;
+        writeln!(
+            out,
+            r#"  <testsuite name="{}" tests="{}" failures="{}" errors="0">"#,
+            x(name),
+            fs.len().max(1),
+            fs.len()
+        )?;
         if fs.is_empty() {
             writeln!(out, r#"    <testcase classname="{}" name="all rules"/>"#, x(name))?;
         }
         for f in fs {
             let where_ = f.location.pointer.clone().or_else(|| f.location.address.clone()).unwrap_or_default();
-            writeln!(out, r#"    <testcase classname="{}" name="{} {} {}">"#, x(name), x(&f.code), x(&f.rule), x(&where_))?;
+            writeln!(
+                out,
+                r#"    <testcase classname="{}" name="{} {} {}">"#,
+                x(name),
+                x(&f.code),
+                x(&f.rule),
+                x(&where_)
+            )?;
             let mut body = format!("{}\nlocation: {}\ncategory: {}", f.message, f.location.display(), f.category);
             if let Some(rem) = &f.remediation {
                 body.push_str(&format!("\nremediation: {rem}"));
             }
-            writeln!(out, r#"      <failure message="{}" type="{}">{}</failure>"#, x(&f.message), f.severity, x(&body))?;
+            writeln!(
+                out,
+                r#"      <failure message="{}" type="{}">{}</failure>"#,
+                x(&f.message),
+                f.severity,
+                x(&body)
+            )?;
             writeln!(out, "    </testcase>")?;
         }
         writeln!(out, "  </testsuite>")?;

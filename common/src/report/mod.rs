@@ -62,7 +62,14 @@ impl ToolError {
     /// A new error.
     #[must_use]
     pub fn new(source: impl Into<String>, kind: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { source: source.into(), kind: kind.into(), message: message.into(), line: None, column: None, pointer: None }
+        Self {
+            source: source.into(),
+            kind: kind.into(),
+            message: message.into(),
+            line: None,
+            column: None,
+            pointer: None,
+        }
     }
 
     /// One-line rendering: `source:line:col: message`.
@@ -226,15 +233,22 @@ cis_aws = ["1.16"]
 "#;
         let rules = RuleSet::from_sources([("PL101-wildcard-action.toml", rule)]).unwrap();
         let f1 = Finding::new(
-            "PL101", "wildcard-action", "wildcard-action", Severity::High,
+            "PL101",
+            "wildcard-action",
+            "wildcard-action",
+            Severity::High,
             "Action `s3:*` allows all 100 actions of s3 <incl. writes>",
             Location::file("policies/a.json").with_position(4, 7).with_pointer("/Statement/0/Action"),
         )
         .with_remediation("List the actions.")
         .with_service("s3");
         let f2 = Finding::new(
-            "PL101", "wildcard-action", "wildcard-action", Severity::Medium,
-            "Action `kms:*`", Location::resource("aws_iam_policy.x").with_pointer("/Statement/1"),
+            "PL101",
+            "wildcard-action",
+            "wildcard-action",
+            Severity::Medium,
+            "Action `kms:*`",
+            Location::resource("aws_iam_policy.x").with_pointer("/Statement/1"),
         );
         Report {
             tool: "policy-lint".into(),
@@ -242,7 +256,11 @@ cis_aws = ["1.16"]
             metadata: BTreeMap::from([("catalog".to_string(), serde_json::json!("iam-data@1"))]),
             findings: vec![f1, f2],
             suppressed: vec![],
-            errors: vec![ToolError { line: Some(3), column: Some(1), ..ToolError::new("bad.json", "parse", "expected `,` or `}`") }],
+            errors: vec![ToolError {
+                line: Some(3),
+                column: Some(1),
+                ..ToolError::new("bad.json", "parse", "expected `,` or `}`")
+            }],
             baseline: None,
             rules: rules.rules().to_vec(),
             fail_on: Severity::High,
