@@ -1,0 +1,1 @@
+//! Live collection through the AWS SDK for Rust.
