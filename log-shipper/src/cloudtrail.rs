@@ -1,0 +1,244 @@
+//! CloudTrail log files and S3 event notifications (pure parsing).
+
+use std::borrow::Cow;
+use std::io::Read;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::envelope::{content_id, Envelope, SourceKind};
+
+/// What an S3 key is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyKind {
+    /// A CloudTrail log file (`…/CloudTrail/…json.gz`).
+    Log,
+    /// A digest file (`…/CloudTrail-Digest/…`): not events.
+    Digest,
+    /// An Insights file (`…/CloudTrail-Insight/…`).
+    Insight,
+    /// Anything else.
+    Other,
+}
+
+/// Classify an object key.
+#[must_use]
+pub fn classify_key(key: &str) -> KeyKind {
+    if key.contains("/CloudTrail-Digest/") {
+        KeyKind::Digest
+    } else if key.contains("/CloudTrail-Insight/") {
+        KeyKind::Insight
+    } else if key.contains("/CloudTrail/") && (key.ends_with(".json.gz") || key.ends_with(".json")) {
+        KeyKind::Log
+    } else {
+        KeyKind::Other
+    }
+}
+
+/// The delivery timestamp in a CloudTrail key (`…_20261123T1905Z_…`) as `YYYYMMDDTHHMM`.
+#[must_use]
+pub fn key_timestamp(key: &str) -> Option<&str> {
+    let name = key.rsplit('/').next()?;
+    name.split('_').find(|p| p.len() == 14 && p.ends_with('Z') && p.as_bytes().get(8) == Some(&b'T')).map(|p| &p[..13])
+}
+
+/// A file that cannot be read as CloudTrail.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FileError {
+    /// gzip stream broken.
+    #[error("gzip: {0}")]
+    Gzip(std::io::Error),
+    /// Not `{"Records":[…]}` (line/column of the JSON error).
+    #[error("JSON at line {line} column {column}: {message} (expected {{\"Records\":[...]}})")]
+    Json {
+        /// Line.
+        line: usize,
+        /// Column.
+        column: usize,
+        /// serde message (no content).
+        message: String,
+    },
+}
+
+#[derive(Deserialize)]
+struct TrailFile<'a> {
+    #[serde(rename = "Records", borrow)]
+    records: Vec<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+#[allow(non_snake_case)]
+struct Meta<'a> {
+    #[serde(borrow, default)]
+    eventID: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    eventTime: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    awsRegion: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    recipientAccountId: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    eventSource: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    eventName: Option<Cow<'a, str>>,
+}
+
+/// Gunzip if the bytes are gzip, else return them.
+pub fn maybe_gunzip(bytes: &[u8]) -> Result<Cow<'_, [u8]>, std::io::Error> {
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::with_capacity(bytes.len() * 8);
+        flate2::read::MultiGzDecoder::new(bytes).read_to_end(&mut out)?;
+        Ok(Cow::Owned(out))
+    } else {
+        Ok(Cow::Borrowed(bytes))
+    }
+}
+
+/// Envelope for one CloudTrail event (raw JSON text).
+pub fn envelope_from_event(raw: &RawValue) -> Envelope {
+    let meta: Option<Meta<'_>> = serde_json::from_str(raw.get()).ok();
+    let owned = raw.to_owned();
+    let id = meta.as_ref().and_then(|m| m.eventID.as_deref()).map_or_else(|| content_id(raw.get().as_bytes()), str::to_string);
+    let mut e = Envelope::new(SourceKind::Cloudtrail, id, owned);
+    if let Some(m) = meta {
+        e.account = m.recipientAccountId.map(Cow::into_owned);
+        e.region = m.awsRegion.map(Cow::into_owned);
+        e.event_time = m.eventTime.map(Cow::into_owned);
+        e.event_source = m.eventSource.map(Cow::into_owned);
+        e.event_name = m.eventName.map(Cow::into_owned);
+    }
+    e
+}
+
+/// Parse a CloudTrail file (gzip or plain) into envelopes.
+pub fn parse_file(bytes: &[u8]) -> Result<Vec<Envelope>, FileError> {
+    let text = maybe_gunzip(bytes).map_err(FileError::Gzip)?;
+    let file: TrailFile<'_> = serde_json::from_slice(&text)
+        .map_err(|e| FileError::Json { line: e.line(), column: e.column(), message: e.to_string() })?;
+    Ok(file.records.into_iter().map(envelope_from_event).collect())
+}
+
+/// One object named by a notification.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectRef {
+    /// Bucket.
+    pub bucket: String,
+    /// Key, URL-decoded.
+    pub key: String,
+    /// Size, if given.
+    pub size: Option<u64>,
+}
+
+/// What an SQS message body means.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Notification {
+    /// `s3:TestEvent` sent when notifications are configured: delete it.
+    Test,
+    /// New objects.
+    Objects(Vec<ObjectRef>),
+}
+
+/// A message body that is not an S3 notification.
+#[derive(Debug, thiserror::Error)]
+#[error("SQS message is not an S3 event notification: {0}")]
+pub struct NotificationError(pub String);
+
+/// Percent-decode an S3 notification key (`+` is a space).
+#[must_use]
+pub fn decode_key(key: &str) -> String {
+    let plus = key.replace('+', " ");
+    percent_encoding::percent_decode_str(&plus).decode_utf8_lossy().into_owned()
+}
+
+/// Parse an SQS body: S3 notification, SNS envelope around one, or `s3:TestEvent`.
+pub fn parse_notification(body: &str) -> Result<Notification, NotificationError> {
+    let v: serde_json::Value = serde_json::from_str(body).map_err(|e| NotificationError(format!("JSON: {e}")))?;
+    // SNS fan-out: the S3 JSON is a string in `Message`.
+    if v.get("Type").and_then(|t| t.as_str()) == Some("Notification") {
+        if let Some(inner) = v.get("Message").and_then(|m| m.as_str()) {
+            return parse_notification(inner);
+        }
+    }
+    if v.get("Event").and_then(|e| e.as_str()) == Some("s3:TestEvent") {
+        return Ok(Notification::Test);
+    }
+    let records = v
+        .get("Records")
+        .and_then(|r| r.as_array())
+        .ok_or_else(|| NotificationError("no /Records array".into()))?;
+    let mut out = Vec::new();
+    for (i, r) in records.iter().enumerate() {
+        let version = r.get("eventVersion").and_then(|x| x.as_str()).unwrap_or("");
+        let name = r.get("eventName").and_then(|x| x.as_str()).unwrap_or("");
+        if !version.starts_with("2.") || !name.starts_with("ObjectCreated") {
+            continue;
+        }
+        let bucket = r.pointer("/s3/bucket/name").and_then(|x| x.as_str());
+        let key = r.pointer("/s3/object/key").and_then(|x| x.as_str());
+        let (Some(bucket), Some(key)) = (bucket, key) else {
+            return Err(NotificationError(format!("/Records/{i}/s3 lacks bucket/name or object/key")));
+        };
+        out.push(ObjectRef {
+            bucket: bucket.to_string(),
+            key: decode_key(key),
+            size: r.pointer("/s3/object/size").and_then(serde_json::Value::as_u64),
+        });
+    }
+    Ok(Notification::Objects(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    pub(crate) fn gz(text: &str) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(text.as_bytes()).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn keys() {
+        let k = "AWSLogs/123456789012/CloudTrail/ca-central-1/2026/11/23/123456789012_CloudTrail_ca-central-1_20261123T1905Z_abcdefgh12345678.json.gz";
+        assert_eq!(classify_key(k), KeyKind::Log);
+        assert_eq!(key_timestamp(k), Some("20261123T1905"));
+        assert_eq!(classify_key("AWSLogs/1/CloudTrail-Digest/ca-central-1/2026/11/23/x.json.gz"), KeyKind::Digest);
+        assert_eq!(classify_key("AWSLogs/1/CloudTrail-Insight/ca-central-1/x.json.gz"), KeyKind::Insight);
+        assert_eq!(classify_key("other/file.txt"), KeyKind::Other);
+    }
+
+    #[test]
+    fn parses_gzip_file() {
+        let body = r#"{"Records":[{"eventID":"e1","eventTime":"2026-11-23T19:00:00Z","awsRegion":"ca-central-1","recipientAccountId":"123456789012","eventSource":"s3.amazonaws.com","eventName":"GetObject"},{"eventName":"X"}]}"#;
+        let evs = parse_file(&gz(body)).unwrap();
+        assert_eq!(evs.len(), 2);
+        assert_eq!(evs[0].event_id, "e1");
+        assert_eq!(evs[0].account.as_deref(), Some("123456789012"));
+        assert_eq!(evs[0].event_name.as_deref(), Some("GetObject"));
+        assert_eq!(evs[1].event_id.len(), 32);
+        assert!(parse_file(&gz(r#"{"Records":[]}"#)).unwrap().is_empty());
+        let err = parse_file(b"{\"Records\": [1,").unwrap_err().to_string();
+        assert!(err.contains("line 1"), "{err}");
+        assert!(matches!(parse_file(&[0x1f, 0x8b, 0, 1]), Err(FileError::Gzip(_))));
+    }
+
+    #[test]
+    fn notifications() {
+        let s3 = r#"{"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"b"},"object":{"key":"AWSLogs%2F1%2FCloudTrail%2Fa+b.json.gz","size":10}}},{"eventVersion":"2.1","eventName":"ObjectRemoved:Delete","s3":{"bucket":{"name":"b"},"object":{"key":"x"}}}]}"#;
+        let n = parse_notification(s3).unwrap();
+        assert_eq!(
+            n,
+            Notification::Objects(vec![ObjectRef { bucket: "b".into(), key: "AWSLogs/1/CloudTrail/a b.json.gz".into(), size: Some(10) }])
+        );
+        let sns = serde_json::json!({"Type": "Notification", "Message": s3}).to_string();
+        assert_eq!(parse_notification(&sns).unwrap(), n);
+        assert_eq!(
+            parse_notification(r#"{"Service":"Amazon S3","Event":"s3:TestEvent","Bucket":"b"}"#).unwrap(),
+            Notification::Test
+        );
+        assert!(parse_notification("nope").is_err());
+        assert!(parse_notification("{}").is_err());
+    }
+}
