@@ -1,0 +1,716 @@
+data "aws_partition" "current" {}
+
+locals {
+  name      = "fcm-guard-${var.environment}"
+  partition = data.aws_partition.current.partition
+  account   = var.account_id
+  regions   = distinct([var.region, var.dr_region])
+
+  tags = {
+    Project     = "fcm-guard"
+    Environment = var.environment
+    ManagedBy   = "terraform"
+  }
+
+  # Names are fixed here so that every policy can name its resources before they exist (the plan then shows
+  # complete policy documents for policy-lint and the auditor to check).
+  role_arn = "arn:${local.partition}:iam::${local.account}:role"
+  deployer = "${local.role_arn}/${var.deployer_role_name}"
+
+  buckets = {
+    access_logs  = "${local.name}-${var.region}-access-logs-${local.account}"
+    trail        = "${local.name}-${var.region}-cloudtrail-${local.account}"
+    reports      = "${local.name}-${var.region}-audit-reports-${local.account}"
+    batch_input  = "${local.name}-${var.region}-batch-input-${local.account}"
+    batch_output = "${local.name}-${var.region}-batch-output-${local.account}"
+    batch_dr     = "${local.name}-${var.dr_region}-batch-output-${local.account}"
+  }
+  bucket_arn = { for k, b in local.buckets : k => "arn:${local.partition}:s3:::${b}" }
+
+  trail_name  = local.name
+  trail_arn   = "arn:${local.partition}:cloudtrail:${var.region}:${local.account}:trail/${local.trail_name}"
+  queue_arn   = "arn:${local.partition}:sqs:${var.region}:${local.account}:${local.trail_name}-objects"
+  stream_name = "${local.name}-security-logs"
+  stream_arn  = "arn:${local.partition}:kinesis:${var.region}:${local.account}:stream/${local.stream_name}"
+
+  components = {
+    auditor          = "${local.name}-auditor"
+    log_shipper      = "${local.name}-log-shipper"
+    translator       = "${local.name}-translator"
+    translator_batch = "${local.name}-translator-batch"
+  }
+  task_role = { for k, n in local.components : k => "${local.role_arn}/${n}-task" }
+  repo_arn = {
+    auditor     = "arn:${local.partition}:ecr:${var.region}:${local.account}:repository/fcm-guard/auditor"
+    log_shipper = "arn:${local.partition}:ecr:${var.region}:${local.account}:repository/fcm-guard/log-shipper"
+    translator  = "arn:${local.partition}:ecr:${var.region}:${local.account}:repository/fcm-guard/translator"
+  }
+  replication_role = "${local.role_arn}/${local.buckets.batch_output}-replication"
+
+  in_canada = [{ test = "StringEquals", variable = "aws:RequestedRegion", values = local.regions }]
+  via       = { for s in ["s3", "sqs", "kinesis", "logs", "ecr"] : s => "${s}.${var.region}.amazonaws.com" }
+}
+
+################################################################################
+# Account-wide guard rails
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/configuring-block-public-access-account.html
+################################################################################
+
+resource "aws_s3_account_public_access_block" "this" {
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_ecs_cluster" "this" {
+  name = local.name
+
+  setting {
+    name  = "containerInsights"
+    value = "enabled"
+  }
+}
+
+################################################################################
+# KMS keys: one per purpose, used only by the components that need them
+################################################################################
+
+module "kms_logs" {
+  source = "../../modules/kms-key"
+
+  name               = "${local.name}-logs"
+  description        = "CloudTrail files, log groups, access logs and trail notifications of ${local.name}"
+  account_id         = local.account
+  key_administrators = [local.deployer]
+  key_auditors       = [local.task_role.auditor]
+
+  key_users = [
+    {
+      sid          = "LogShipperReadsTrailFilesAndNotifications"
+      arns         = [local.task_role.log_shipper]
+      actions      = ["kms:Decrypt", "kms:DescribeKey"]
+      via_services = [local.via.s3, local.via.sqs]
+    },
+  ]
+
+  service_principals = [
+    {
+      sid     = "CloudTrailEncryptsTrailFiles"
+      service = "cloudtrail.amazonaws.com"
+      actions = ["kms:GenerateDataKey", "kms:DescribeKey"]
+      conditions = [
+        { test = "StringEquals", variable = "aws:SourceArn", values = [local.trail_arn] },
+        { test = "StringLike", variable = "kms:EncryptionContext:aws:cloudtrail:arn", values = ["arn:${local.partition}:cloudtrail:*:${local.account}:trail/*"] },
+      ]
+    },
+    {
+      sid     = "CloudWatchLogsEncryptsLogGroups"
+      service = "logs.${var.region}.amazonaws.com"
+      actions = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:DescribeKey"]
+      conditions = [
+        { test = "ArnLike", variable = "kms:EncryptionContext:aws:logs:arn", values = ["arn:${local.partition}:logs:${var.region}:${local.account}:log-group:*"] },
+      ]
+    },
+    {
+      sid     = "S3SendsEncryptedNotifications"
+      service = "s3.amazonaws.com"
+      actions = ["kms:GenerateDataKey", "kms:Decrypt"]
+      conditions = [
+        { test = "StringEquals", variable = "aws:SourceAccount", values = [local.account] },
+        { test = "ArnLike", variable = "aws:SourceArn", values = [local.bucket_arn.trail] },
+      ]
+    },
+    {
+      sid     = "S3DeliversAccessLogs"
+      service = "logging.s3.amazonaws.com"
+      actions = ["kms:GenerateDataKey"]
+      conditions = [
+        { test = "StringEquals", variable = "aws:SourceAccount", values = [local.account] },
+      ]
+    },
+  ]
+}
+
+module "kms_pii" {
+  source = "../../modules/kms-key"
+
+  name               = "${local.name}-pii"
+  description        = "PII of ${local.name}: translator envelope encryption and batch files"
+  account_id         = local.account
+  key_administrators = [local.deployer]
+  key_auditors       = [local.task_role.auditor]
+
+  key_users = [
+    {
+      sid          = "TranslatorEnvelopeEncryption"
+      arns         = [local.task_role.translator, local.task_role.translator_batch]
+      actions      = ["kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey"]
+      via_services = []
+      encryption_context = [
+        { test = "StringEquals", variable = "kms:EncryptionContext:app", values = ["fcm-guard-translator"] },
+      ]
+    },
+    {
+      sid          = "TranslatorBatchFilesThroughS3"
+      arns         = [local.task_role.translator_batch]
+      actions      = ["kms:GenerateDataKey", "kms:Decrypt"]
+      via_services = [local.via.s3]
+    },
+    {
+      sid          = "ReplicationReadsSourceObjects"
+      arns         = [local.replication_role]
+      actions      = ["kms:Decrypt"]
+      via_services = [local.via.s3]
+    },
+  ]
+}
+
+module "kms_pii_dr" {
+  source    = "../../modules/kms-key"
+  providers = { aws = aws.dr }
+
+  name               = "${local.name}-pii-dr"
+  description        = "PII replicas of ${local.name} in the disaster-recovery region"
+  account_id         = local.account
+  key_administrators = [local.deployer]
+  key_auditors       = [local.task_role.auditor]
+
+  key_users = [
+    {
+      sid          = "ReplicationWritesReplicas"
+      arns         = [local.replication_role]
+      actions      = ["kms:Encrypt", "kms:GenerateDataKey"]
+      via_services = ["s3.${var.dr_region}.amazonaws.com"]
+    },
+  ]
+}
+
+module "kms_hmac" {
+  source = "../../modules/kms-key"
+
+  name               = "${local.name}-tokenisation"
+  description        = "HMAC key tokenising identifiers for consortium inquiries (${local.name})"
+  key_spec           = "HMAC_256"
+  account_id         = local.account
+  key_administrators = [local.deployer]
+  key_auditors       = [local.task_role.auditor]
+
+  key_users = [
+    {
+      sid          = "TranslatorTokenises"
+      arns         = [local.task_role.translator, local.task_role.translator_batch]
+      actions      = ["kms:GenerateMac", "kms:DescribeKey"]
+      via_services = []
+    },
+  ]
+}
+
+module "kms_stream" {
+  source = "../../modules/kms-key"
+
+  name               = "${local.name}-stream"
+  description        = "Security team's Kinesis stream of ${local.name}"
+  account_id         = local.account
+  key_administrators = [local.deployer]
+  key_auditors       = [local.task_role.auditor]
+
+  key_users = concat(
+    [{
+      sid          = "LogShipperWritesStream"
+      arns         = [local.task_role.log_shipper]
+      actions      = ["kms:GenerateDataKey", "kms:DescribeKey"]
+      via_services = [local.via.kinesis]
+    }],
+    length(var.stream_consumer_role_arns) == 0 ? [] : [{
+      sid          = "SecurityTeamReadsStream"
+      arns         = var.stream_consumer_role_arns
+      actions      = ["kms:Decrypt"]
+      via_services = [local.via.kinesis]
+    }],
+  )
+}
+
+module "kms_audit" {
+  source = "../../modules/kms-key"
+
+  name               = "${local.name}-audit"
+  description        = "Audit reports of ${local.name}"
+  account_id         = local.account
+  key_administrators = [local.deployer]
+  key_auditors       = [local.task_role.auditor]
+
+  key_users = [
+    {
+      sid          = "AuditorWritesReports"
+      arns         = [local.task_role.auditor]
+      actions      = ["kms:GenerateDataKey", "kms:Decrypt"]
+      via_services = [local.via.s3]
+    },
+  ]
+
+  service_principals = [
+    {
+      sid     = "S3DeliversAccessLogs"
+      service = "logging.s3.amazonaws.com"
+      actions = ["kms:GenerateDataKey"]
+      conditions = [
+        { test = "StringEquals", variable = "aws:SourceAccount", values = [local.account] },
+      ]
+    },
+  ]
+}
+
+module "kms_ecr" {
+  source = "../../modules/kms-key"
+
+  name               = "${local.name}-images"
+  description        = "Container images of ${local.name}"
+  account_id         = local.account
+  key_administrators = [local.deployer]
+  key_auditors       = [local.task_role.auditor]
+
+  key_users = [
+    {
+      sid          = "EcrEncryptsImagesThroughGrants"
+      arns         = [local.deployer]
+      actions      = ["kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey"]
+      via_services = [local.via.ecr]
+    },
+  ]
+}
+
+################################################################################
+# Buckets
+################################################################################
+
+module "access_logs_bucket" {
+  source = "../../modules/secure-bucket"
+
+  bucket          = local.buckets.access_logs
+  account_id      = local.account
+  data_class      = "logs"
+  expiration_days = 730
+  kms_key_arn     = module.kms_logs.key_arn
+  log_delivery    = true
+}
+
+module "trail_bucket" {
+  source = "../../modules/secure-bucket"
+
+  bucket          = local.buckets.trail
+  account_id      = local.account
+  data_class      = "logs"
+  expiration_days = var.trail_log_expiration_days
+  kms_key_arn     = module.kms_logs.key_arn
+  object_lock     = { mode = "COMPLIANCE", days = var.trail_object_lock_days }
+  access_logging  = { target_bucket = local.buckets.access_logs, target_prefix = "${local.buckets.trail}/" }
+
+  policy_statements = [
+    {
+      sid        = "CloudTrailChecksBucketAcl"
+      actions    = ["s3:GetBucketAcl"]
+      principals = [{ type = "Service", identifiers = ["cloudtrail.amazonaws.com"] }]
+      resources  = [local.bucket_arn.trail]
+      conditions = [{ test = "StringEquals", variable = "aws:SourceArn", values = [local.trail_arn] }]
+    },
+    {
+      sid        = "CloudTrailDeliversFiles"
+      actions    = ["s3:PutObject"]
+      principals = [{ type = "Service", identifiers = ["cloudtrail.amazonaws.com"] }]
+      resources  = ["${local.bucket_arn.trail}/AWSLogs/${local.account}/*"]
+      conditions = [
+        { test = "StringEquals", variable = "aws:SourceArn", values = [local.trail_arn] },
+        { test = "StringEquals", variable = "s3:x-amz-acl", values = ["bucket-owner-full-control"] },
+      ]
+    },
+  ]
+}
+
+module "reports_bucket" {
+  source = "../../modules/secure-bucket"
+
+  bucket          = local.buckets.reports
+  account_id      = local.account
+  data_class      = "logs"
+  expiration_days = 2557
+  kms_key_arn     = module.kms_audit.key_arn
+  object_lock     = { mode = "GOVERNANCE", days = 365 }
+  access_logging  = { target_bucket = local.buckets.access_logs, target_prefix = "${local.buckets.reports}/" }
+}
+
+module "batch_input_bucket" {
+  source = "../../modules/secure-bucket"
+
+  bucket                             = local.buckets.batch_input
+  account_id                         = local.account
+  data_class                         = "pii"
+  expiration_days                    = var.pii_batch_expiration_days
+  noncurrent_version_expiration_days = 1
+  kms_key_arn                        = module.kms_pii.key_arn
+  eventbridge_notifications          = true
+  access_logging                     = { target_bucket = local.buckets.access_logs, target_prefix = "${local.buckets.batch_input}/" }
+}
+
+module "batch_output_bucket" {
+  source = "../../modules/secure-bucket"
+
+  bucket                             = local.buckets.batch_output
+  account_id                         = local.account
+  data_class                         = "pii"
+  expiration_days                    = var.pii_batch_expiration_days
+  noncurrent_version_expiration_days = 1
+  kms_key_arn                        = module.kms_pii.key_arn
+  access_logging                     = { target_bucket = local.buckets.access_logs, target_prefix = "${local.buckets.batch_output}/" }
+
+  replication = {
+    destination_bucket      = local.buckets.batch_dr
+    destination_kms_key_arn = module.kms_pii_dr.key_arn
+    destination_region      = var.dr_region
+  }
+
+  depends_on = [module.batch_output_dr_bucket]
+}
+
+module "batch_output_dr_bucket" {
+  source    = "../../modules/secure-bucket"
+  providers = { aws = aws.dr }
+
+  bucket                             = local.buckets.batch_dr
+  account_id                         = local.account
+  data_class                         = "pii"
+  expiration_days                    = var.pii_batch_expiration_days
+  noncurrent_version_expiration_days = 1
+  kms_key_arn                        = module.kms_pii_dr.key_arn
+}
+
+################################################################################
+# CloudTrail with the notification queue the log-shipper reads, and the security team's stream
+################################################################################
+
+module "trail" {
+  source = "../../modules/cloudtrail"
+
+  name                   = local.trail_name
+  account_id             = local.account
+  region                 = var.region
+  s3_bucket_name         = module.trail_bucket.s3_bucket_id
+  kms_key_arn            = module.kms_logs.key_arn
+  log_retention_days     = var.log_retention_days
+  data_event_bucket_arns = [local.bucket_arn.batch_input, local.bucket_arn.batch_output]
+
+  depends_on = [module.trail_bucket]
+}
+
+module "security_stream" {
+  source = "../../modules/kinesis-stream"
+
+  name                   = local.stream_name
+  kms_key_arn            = module.kms_stream.key_arn
+  retention_period_hours = var.stream_retention_hours
+}
+
+################################################################################
+# Image repositories
+################################################################################
+
+module "ecr_auditor" {
+  source = "../../modules/ecr-repository"
+
+  name        = "fcm-guard/auditor"
+  kms_key_arn = module.kms_ecr.key_arn
+}
+
+module "ecr_log_shipper" {
+  source = "../../modules/ecr-repository"
+
+  name        = "fcm-guard/log-shipper"
+  kms_key_arn = module.kms_ecr.key_arn
+}
+
+module "ecr_translator" {
+  source = "../../modules/ecr-repository"
+
+  name        = "fcm-guard/translator"
+  kms_key_arn = module.kms_ecr.key_arn
+}
+
+################################################################################
+# translator (online): HTTPS behind an internal ALB with WAF
+################################################################################
+
+module "translator" {
+  source = "../../modules/ecs-service"
+
+  name               = local.components.translator
+  account_id         = local.account
+  region             = var.region
+  cluster_arn        = aws_ecs_cluster.this.arn
+  cluster_name       = aws_ecs_cluster.this.name
+  vpc_id             = var.vpc_id
+  subnet_ids         = var.private_subnet_ids
+  image              = "${module.ecr_translator.repository_url}:${var.image_tags.translator}"
+  ecr_repository_arn = local.repo_arn.translator
+  command            = ["serve", "--listen", "0.0.0.0:8080", "--log-format", "json"]
+  environment = {
+    TRANSLATOR_KMS_KEY_ID  = module.kms_pii.alias_name
+    TRANSLATOR_HMAC_KEY_ID = module.kms_hmac.alias_name
+  }
+  cpu                = var.translator.cpu
+  memory             = var.translator.memory
+  container_port     = 8080
+  desired_count      = var.translator.min_capacity
+  log_kms_key_arn    = module.kms_logs.key_arn
+  log_retention_days = var.log_retention_days
+  egress_cidr_blocks = [var.vpc_cidr]
+
+  autoscaling = {
+    min_capacity        = var.translator.min_capacity
+    max_capacity        = var.translator.max_capacity
+    cpu_target_percent  = 60
+    requests_per_target = 600
+  }
+
+  # KMS use (envelope encryption, tokenisation) is granted by the key policies of kms_pii and kms_hmac.
+  task_iam_statements = []
+
+  create_alb              = true
+  alb_internal            = true
+  alb_subnet_ids          = var.private_subnet_ids
+  alb_ingress_cidr_blocks = var.translator_ingress_cidrs
+  certificate_arn         = var.translator_certificate_arn
+  # The ALB terminates TLS 1.2+; inside the private subnets only the ALB's security group reaches the tasks.
+  target_protocol   = "HTTP"
+  health_check_path = "/healthz"
+}
+
+################################################################################
+# log-shipper: CloudTrail files (SQS -> S3) to the security team's Kinesis stream; no load balancer
+################################################################################
+
+module "log_shipper" {
+  source = "../../modules/ecs-service"
+
+  name               = local.components.log_shipper
+  account_id         = local.account
+  region             = var.region
+  cluster_arn        = aws_ecs_cluster.this.arn
+  cluster_name       = aws_ecs_cluster.this.name
+  vpc_id             = var.vpc_id
+  subnet_ids         = var.private_subnet_ids
+  image              = "${module.ecr_log_shipper.repository_url}:${var.image_tags.log_shipper}"
+  ecr_repository_arn = local.repo_arn.log_shipper
+  command            = ["run", "--log-format", "json"]
+  environment = {
+    LOG_SHIPPER_SOURCE    = "cloudtrail-sqs"
+    LOG_SHIPPER_QUEUE_URL = module.trail.queue_url
+    LOG_SHIPPER_STREAM    = local.stream_name
+  }
+  cpu                  = var.log_shipper.cpu
+  memory               = var.log_shipper.memory
+  desired_count        = var.log_shipper.min_capacity
+  stop_timeout_seconds = 120
+  log_kms_key_arn      = module.kms_logs.key_arn
+  log_retention_days   = var.log_retention_days
+  egress_cidr_blocks   = [var.vpc_cidr]
+
+  autoscaling = {
+    min_capacity       = var.log_shipper.min_capacity
+    max_capacity       = var.log_shipper.max_capacity
+    cpu_target_percent = 50
+  }
+
+  task_iam_statements = [
+    {
+      sid       = "ConsumeTrailNotifications"
+      actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
+      resources = [local.queue_arn]
+    },
+    {
+      sid        = "ReadTrailFiles"
+      actions    = ["s3:GetObject"]
+      resources  = ["${local.bucket_arn.trail}/AWSLogs/${local.account}/*"]
+      conditions = local.in_canada
+    },
+    {
+      sid       = "PutToSecurityStream"
+      actions   = ["kinesis:PutRecords", "kinesis:PutRecord", "kinesis:ListShards", "kinesis:DescribeStreamSummary"]
+      resources = [local.stream_arn]
+    },
+  ]
+}
+
+################################################################################
+# translator batch: one run per new file under incoming/ in the batch input bucket
+################################################################################
+
+module "translator_batch" {
+  source = "../../modules/ecs-scheduled-task"
+
+  name               = local.components.translator_batch
+  account_id         = local.account
+  region             = var.region
+  cluster_arn        = aws_ecs_cluster.this.arn
+  cluster_name       = aws_ecs_cluster.this.name
+  vpc_id             = var.vpc_id
+  subnet_ids         = var.private_subnet_ids
+  image              = "${module.ecr_translator.repository_url}:${var.image_tags.translator}"
+  ecr_repository_arn = local.repo_arn.translator
+  environment = {
+    TRANSLATOR_KMS_KEY_ID  = module.kms_pii.alias_name
+    TRANSLATOR_HMAC_KEY_ID = module.kms_hmac.alias_name
+  }
+  cpu                = var.translator_batch.cpu
+  memory             = var.translator_batch.memory
+  task_count         = var.translator_batch.task_count
+  log_kms_key_arn    = module.kms_logs.key_arn
+  log_retention_days = var.log_retention_days
+  egress_cidr_blocks = [var.vpc_cidr]
+
+  s3_trigger = {
+    bucket         = local.buckets.batch_input
+    prefix         = "incoming/"
+    command_prefix = ["batch", "--output", "s3://${local.buckets.batch_output}/out/", "--log-format", "json", "--input"]
+  }
+
+  task_iam_statements = [
+    {
+      sid        = "ReadBatchInput"
+      actions    = ["s3:GetObject"]
+      resources  = ["${local.bucket_arn.batch_input}/incoming/*"]
+      conditions = local.in_canada
+    },
+    {
+      sid        = "WriteBatchOutput"
+      actions    = ["s3:PutObject"]
+      resources  = ["${local.bucket_arn.batch_output}/out/*"]
+      conditions = local.in_canada
+    },
+  ]
+}
+
+################################################################################
+# auditor: nightly compliance audit of the account, report to the reports bucket
+################################################################################
+
+module "auditor" {
+  source = "../../modules/ecs-scheduled-task"
+
+  name                = local.components.auditor
+  account_id          = local.account
+  region              = var.region
+  cluster_arn         = aws_ecs_cluster.this.arn
+  cluster_name        = aws_ecs_cluster.this.name
+  vpc_id              = var.vpc_id
+  subnet_ids          = var.private_subnet_ids
+  image               = "${module.ecr_auditor.repository_url}:${var.image_tags.auditor}"
+  ecr_repository_arn  = local.repo_arn.auditor
+  schedule_expression = var.auditor_schedule
+  command = [
+    "run", "--regions", join(",", local.regions), "--format", "json",
+    "--publish", "s3://${local.buckets.reports}/reports/", "--log-format", "json",
+  ]
+  cpu                = 1024
+  memory             = 2048
+  log_kms_key_arn    = module.kms_logs.key_arn
+  log_retention_days = var.log_retention_days
+  egress_cidr_blocks = [var.vpc_cidr]
+
+  task_iam_statements = [
+    {
+      sid = "ListAccountInventory"
+      actions = [
+        "cloudtrail:DescribeTrails",
+        "cloudtrail:ListTrails",
+        "ecs:ListClusters",
+        "ecs:ListServices",
+        "kinesis:ListStreams",
+        "kms:ListAliases",
+        "kms:ListKeys",
+        "s3:GetAccountPublicAccessBlock",
+        "s3:ListAllMyBuckets",
+      ]
+      resources  = ["*"]
+      conditions = local.in_canada
+    },
+    {
+      sid = "ReadBucketConfiguration"
+      actions = [
+        "s3:GetBucketLocation",
+        "s3:GetBucketLogging",
+        "s3:GetBucketObjectLockConfiguration",
+        "s3:GetBucketOwnershipControls",
+        "s3:GetBucketPolicy",
+        "s3:GetBucketPolicyStatus",
+        "s3:GetBucketPublicAccessBlock",
+        "s3:GetBucketTagging",
+        "s3:GetBucketVersioning",
+        "s3:GetEncryptionConfiguration",
+        "s3:GetLifecycleConfiguration",
+        "s3:GetReplicationConfiguration",
+      ]
+      resources = ["arn:${local.partition}:s3:::*"]
+      conditions = concat(local.in_canada, [
+        { test = "StringEquals", variable = "s3:ResourceAccount", values = [local.account] },
+      ])
+    },
+    {
+      sid       = "ReadKeyMetadata"
+      actions   = ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"]
+      resources = [for r in local.regions : "arn:${local.partition}:kms:${r}:${local.account}:key/*"]
+    },
+    {
+      sid       = "ReadTrailStatus"
+      actions   = ["cloudtrail:GetEventSelectors", "cloudtrail:GetTrailStatus", "cloudtrail:ListTags"]
+      resources = [for r in local.regions : "arn:${local.partition}:cloudtrail:${r}:${local.account}:trail/*"]
+    },
+    {
+      sid       = "ReadLogGroups"
+      actions   = ["logs:DescribeLogGroups", "logs:ListTagsForResource"]
+      resources = [for r in local.regions : "arn:${local.partition}:logs:${r}:${local.account}:log-group:*"]
+    },
+    {
+      sid       = "ReadStreams"
+      actions   = ["kinesis:DescribeStreamSummary", "kinesis:ListTagsForStream"]
+      resources = [for r in local.regions : "arn:${local.partition}:kinesis:${r}:${local.account}:stream/*"]
+    },
+    {
+      sid       = "ReadRepositories"
+      actions   = ["ecr:DescribeRepositories", "ecr:GetLifecyclePolicy", "ecr:GetRepositoryPolicy"]
+      resources = [for r in local.regions : "arn:${local.partition}:ecr:${r}:${local.account}:repository/*"]
+    },
+    {
+      sid       = "ReadEcsServices"
+      actions   = ["ecs:DescribeClusters", "ecs:DescribeServices"]
+      resources = [for r in local.regions : "arn:${local.partition}:ecs:${r}:${local.account}:*"]
+    },
+    {
+      sid = "ReadRolesAndPolicies"
+      actions = [
+        "iam:GetPolicy",
+        "iam:GetPolicyVersion",
+        "iam:GetRole",
+        "iam:GetRolePolicy",
+        "iam:ListAttachedRolePolicies",
+        "iam:ListRolePolicies",
+      ]
+      resources = [
+        "arn:${local.partition}:iam::${local.account}:role/*",
+        "arn:${local.partition}:iam::${local.account}:policy/*",
+        "arn:${local.partition}:iam::aws:policy/*",
+      ]
+    },
+    {
+      # IAM is a global service (requests go to us-east-1), so no region condition here.
+      sid       = "ListRoles"
+      actions   = ["iam:ListRoles"]
+      resources = ["*"]
+    },
+    {
+      sid        = "PublishReports"
+      actions    = ["s3:PutObject"]
+      resources  = ["${local.bucket_arn.reports}/reports/*"]
+      conditions = local.in_canada
+    },
+  ]
+}
