@@ -1,0 +1,553 @@
+//! The record parser: strict JSON (RFC 8259) into a borrowed tree.
+//!
+//! Why not `serde_json::Value`: the translator must reject duplicate keys (not keep the last),
+//! keep numbers exactly as written (integers above 2^53 and decimals are never rounded through
+//! `f64`), stop at a nesting limit before recursing further, and report where a problem is as a
+//! byte offset and a JSON pointer. serde_json offers these only through global feature flags
+//! (`arbitrary_precision`) that would change every other crate's JSON handling in the workspace.
+//!
+//! The parser never echoes input in its errors: messages name the rule, positions are offsets
+//! and pointers.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+use crate::error::{Code, FieldError};
+
+/// A parsed JSON value borrowing from the input where it can.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value<'a> {
+    Null,
+    Bool(bool),
+    /// The number exactly as written (validated JSON number grammar).
+    Number(Cow<'a, str>),
+    String(Cow<'a, str>),
+    Array(Vec<Value<'a>>),
+    /// Members in input order; keys are unique (duplicates are rejected while parsing).
+    Object(Vec<(Cow<'a, str>, Value<'a>)>),
+}
+
+impl<'a> Value<'a> {
+    /// The JSON type name used in error messages.
+    #[must_use]
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+        }
+    }
+
+    /// Member `key` of an object.
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<&Value<'a>> {
+        match self {
+            Value::Object(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    #[must_use]
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Convert to a `serde_json::Value` (numbers that do not fit i64/u64/f64 exactly become strings).
+    #[must_use]
+    pub fn to_serde(&self) -> serde_json::Value {
+        match self {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Number(n) => {
+                if let Ok(i) = n.parse::<i64>() {
+                    i.into()
+                } else if let Ok(u) = n.parse::<u64>() {
+                    u.into()
+                } else {
+                    serde_json::Value::String(n.to_string())
+                }
+            }
+            Value::String(s) => serde_json::Value::String(s.to_string()),
+            Value::Array(a) => serde_json::Value::Array(a.iter().map(Value::to_serde).collect()),
+            Value::Object(m) => {
+                serde_json::Value::Object(m.iter().map(|(k, v)| (k.to_string(), v.to_serde())).collect())
+            }
+        }
+    }
+}
+
+/// Limits applied while parsing.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Maximum nesting of arrays and objects (the top-level value is depth 1).
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_depth: 32 }
+    }
+}
+
+/// A parse failure: code, JSON pointer of the value being read, byte offset and a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    pub code: Code,
+    pub offset: usize,
+    pub pointer: String,
+    pub message: String,
+}
+
+impl ParseError {
+    #[must_use]
+    pub fn to_field_error(&self) -> FieldError {
+        FieldError { code: self.code, pointer: self.pointer.clone(), message: self.message.clone() }
+    }
+}
+
+/// Parse one JSON document from bytes (UTF-8 is validated first; nothing is replaced).
+pub fn parse(input: &[u8], limits: Limits) -> Result<Value<'_>, ParseError> {
+    let text = match std::str::from_utf8(input) {
+        Ok(t) => t,
+        Err(e) => {
+            return Err(ParseError {
+                code: Code::InvalidUtf8,
+                offset: e.valid_up_to(),
+                pointer: String::new(),
+                message: format!("bytes at offset {} are not valid UTF-8", e.valid_up_to()),
+            })
+        }
+    };
+    parse_str(text, limits)
+}
+
+/// Parse one JSON document from text.
+pub fn parse_str(text: &str, limits: Limits) -> Result<Value<'_>, ParseError> {
+    let mut p = Parser { s: text, b: text.as_bytes(), i: 0, limits };
+    p.ws();
+    let v = p.value(1).map_err(|e| e.finish())?;
+    p.ws();
+    if p.i != p.b.len() {
+        return Err(RawError::new(Code::ParseError, p.i, "unexpected data after the JSON value").finish());
+    }
+    Ok(v)
+}
+
+/// Error under construction: path segments are added while unwinding (no cost on success).
+struct RawError {
+    code: Code,
+    offset: usize,
+    rev_path: Vec<String>,
+    message: String,
+}
+
+impl RawError {
+    fn new(code: Code, offset: usize, message: &str) -> Box<Self> {
+        Box::new(RawError { code, offset, rev_path: Vec::new(), message: message.to_string() })
+    }
+    fn finish(self: Box<Self>) -> ParseError {
+        let mut pointer = String::new();
+        for seg in self.rev_path.iter().rev() {
+            pointer.push('/');
+            pointer.push_str(&escape_pointer(seg));
+        }
+        let message = format!("{} (byte offset {})", self.message, self.offset);
+        ParseError { code: self.code, offset: self.offset, pointer, message }
+    }
+}
+
+/// Escape a JSON pointer reference token (RFC 6901).
+#[must_use]
+pub fn escape_pointer(seg: &str) -> Cow<'_, str> {
+    if seg.contains(['~', '/']) {
+        Cow::Owned(seg.replace('~', "~0").replace('/', "~1"))
+    } else {
+        Cow::Borrowed(seg)
+    }
+}
+
+struct Parser<'a> {
+    s: &'a str,
+    b: &'a [u8],
+    i: usize,
+    limits: Limits,
+}
+
+type PResult<T> = Result<T, Box<RawError>>;
+
+impl<'a> Parser<'a> {
+    #[inline]
+    fn ws(&mut self) {
+        while let Some(&c) = self.b.get(self.i) {
+            if c == b' ' || c == b'\n' || c == b'\r' || c == b'\t' {
+                self.i += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    fn eof(&self) -> Box<RawError> {
+        RawError::new(Code::ParseError, self.i, "unexpected end of input (truncated JSON)")
+    }
+
+    fn value(&mut self, depth: usize) -> PResult<Value<'a>> {
+        match self.b.get(self.i) {
+            None => Err(self.eof()),
+            Some(b'{') => self.object(depth),
+            Some(b'[') => self.array(depth),
+            Some(b'"') => Ok(Value::String(self.string()?)),
+            Some(b't') => self.literal("true", Value::Bool(true)),
+            Some(b'f') => self.literal("false", Value::Bool(false)),
+            Some(b'n') => self.literal("null", Value::Null),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(_) => Err(RawError::new(Code::ParseError, self.i, "unexpected character, expected a JSON value")),
+        }
+    }
+
+    fn literal(&mut self, word: &str, v: Value<'a>) -> PResult<Value<'a>> {
+        if self.b[self.i..].starts_with(word.as_bytes()) {
+            self.i += word.len();
+            Ok(v)
+        } else if self.b.len() - self.i < word.len() && word.as_bytes().starts_with(&self.b[self.i..]) {
+            Err(self.eof())
+        } else {
+            Err(RawError::new(Code::ParseError, self.i, "invalid literal"))
+        }
+    }
+
+    fn number(&mut self) -> PResult<Value<'a>> {
+        let start = self.i;
+        let b = self.b;
+        let mut i = self.i;
+        if b.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        match b.get(i) {
+            Some(b'0') => i += 1,
+            Some(b'1'..=b'9') => {
+                while matches!(b.get(i), Some(b'0'..=b'9')) {
+                    i += 1;
+                }
+            }
+            None => {
+                self.i = i;
+                return Err(self.eof());
+            }
+            _ => return Err(RawError::new(Code::ParseError, i, "invalid number")),
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            if !matches!(b.get(i), Some(b'0'..=b'9')) {
+                return Err(RawError::new(Code::ParseError, i, "invalid number: digits expected after '.'"));
+            }
+            while matches!(b.get(i), Some(b'0'..=b'9')) {
+                i += 1;
+            }
+        }
+        if matches!(b.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            if matches!(b.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            if !matches!(b.get(i), Some(b'0'..=b'9')) {
+                return Err(RawError::new(Code::ParseError, i, "invalid number: digits expected in exponent"));
+            }
+            while matches!(b.get(i), Some(b'0'..=b'9')) {
+                i += 1;
+            }
+        }
+        self.i = i;
+        Ok(Value::Number(Cow::Borrowed(&self.s[start..i])))
+    }
+
+    fn string(&mut self) -> PResult<Cow<'a, str>> {
+        // at '"'
+        self.i += 1;
+        let start = self.i;
+        let b = self.b;
+        // fast path: no escapes
+        let mut i = self.i;
+        loop {
+            match b.get(i) {
+                None => {
+                    self.i = i;
+                    return Err(self.eof());
+                }
+                Some(b'"') => {
+                    self.i = i + 1;
+                    return Ok(Cow::Borrowed(&self.s[start..i]));
+                }
+                Some(b'\\') => break,
+                Some(&c) if c < 0x20 => {
+                    return Err(RawError::new(Code::ParseError, i, "control character in string must be escaped"))
+                }
+                Some(_) => i += 1,
+            }
+        }
+        let mut out = String::with_capacity(i - start + 16);
+        out.push_str(&self.s[start..i]);
+        loop {
+            match b.get(i) {
+                None => {
+                    self.i = i;
+                    return Err(self.eof());
+                }
+                Some(b'"') => {
+                    self.i = i + 1;
+                    return Ok(Cow::Owned(out));
+                }
+                Some(b'\\') => {
+                    let esc = b.get(i + 1).ok_or_else(|| {
+                        self.i = i + 1;
+                        self.eof()
+                    })?;
+                    i += 2;
+                    match esc {
+                        b'"' => out.push('"'),
+                        b'\\' => out.push('\\'),
+                        b'/' => out.push('/'),
+                        b'b' => out.push('\u{8}'),
+                        b'f' => out.push('\u{c}'),
+                        b'n' => out.push('\n'),
+                        b'r' => out.push('\r'),
+                        b't' => out.push('\t'),
+                        b'u' => {
+                            let hi = self.hex4(i)?;
+                            i += 4;
+                            let c = if (0xD800..0xDC00).contains(&hi) {
+                                if b.get(i) == Some(&b'\\') && b.get(i + 1) == Some(&b'u') {
+                                    let lo = self.hex4(i + 2)?;
+                                    if !(0xDC00..0xE000).contains(&lo) {
+                                        return Err(RawError::new(Code::ParseError, i, "invalid surrogate pair"));
+                                    }
+                                    i += 6;
+                                    char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+                                } else {
+                                    None
+                                }
+                            } else {
+                                char::from_u32(hi)
+                            };
+                            match c {
+                                Some(c) => out.push(c),
+                                None => return Err(RawError::new(Code::ParseError, i, "unpaired surrogate escape")),
+                            }
+                        }
+                        _ => return Err(RawError::new(Code::ParseError, i - 1, "invalid escape sequence")),
+                    }
+                }
+                Some(&c) if c < 0x20 => {
+                    return Err(RawError::new(Code::ParseError, i, "control character in string must be escaped"))
+                }
+                Some(_) => {
+                    // copy a run of plain bytes (char boundaries are preserved: we stop only at ASCII)
+                    let run = i;
+                    while let Some(&c) = b.get(i) {
+                        if c == b'"' || c == b'\\' || c < 0x20 {
+                            break;
+                        }
+                        i += 1;
+                    }
+                    out.push_str(&self.s[run..i]);
+                }
+            }
+        }
+    }
+
+    fn hex4(&mut self, at: usize) -> PResult<u32> {
+        let Some(h) = self.b.get(at..at + 4) else {
+            self.i = self.b.len();
+            return Err(self.eof());
+        };
+        let mut v = 0u32;
+        for &c in h {
+            let d = match c {
+                b'0'..=b'9' => c - b'0',
+                b'a'..=b'f' => c - b'a' + 10,
+                b'A'..=b'F' => c - b'A' + 10,
+                _ => return Err(RawError::new(Code::ParseError, at, "invalid \\u escape")),
+            };
+            v = v * 16 + u32::from(d);
+        }
+        Ok(v)
+    }
+
+    fn check_depth(&self, depth: usize) -> PResult<()> {
+        if depth > self.limits.max_depth {
+            let mut e = RawError::new(Code::NestingTooDeep, self.i, "");
+            e.message = format!("nesting deeper than {} levels", self.limits.max_depth);
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    fn array(&mut self, depth: usize) -> PResult<Value<'a>> {
+        self.check_depth(depth)?;
+        self.i += 1;
+        let mut items = Vec::new();
+        self.ws();
+        if self.b.get(self.i) == Some(&b']') {
+            self.i += 1;
+            return Ok(Value::Array(items));
+        }
+        loop {
+            self.ws();
+            match self.value(depth + 1) {
+                Ok(v) => items.push(v),
+                Err(mut e) => {
+                    e.rev_path.push(items.len().to_string());
+                    return Err(e);
+                }
+            }
+            self.ws();
+            match self.b.get(self.i) {
+                Some(b',') => self.i += 1,
+                Some(b']') => {
+                    self.i += 1;
+                    return Ok(Value::Array(items));
+                }
+                None => return Err(self.eof()),
+                Some(_) => return Err(RawError::new(Code::ParseError, self.i, "expected ',' or ']' in array")),
+            }
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> PResult<Value<'a>> {
+        self.check_depth(depth)?;
+        self.i += 1;
+        let mut members: Vec<(Cow<'a, str>, Value<'a>)> = Vec::new();
+        self.ws();
+        if self.b.get(self.i) == Some(&b'}') {
+            self.i += 1;
+            return Ok(Value::Object(members));
+        }
+        loop {
+            self.ws();
+            match self.b.get(self.i) {
+                Some(b'"') => {}
+                None => return Err(self.eof()),
+                Some(_) => return Err(RawError::new(Code::ParseError, self.i, "expected a string key in object")),
+            }
+            let key_at = self.i;
+            let key = self.string()?;
+            if members.iter().any(|(k, _)| *k == key) {
+                let mut e = RawError::new(Code::DuplicateKey, key_at, "the same key appears twice in one object");
+                e.rev_path.push(key.into_owned());
+                return Err(e);
+            }
+            self.ws();
+            match self.b.get(self.i) {
+                Some(b':') => self.i += 1,
+                None => return Err(self.eof()),
+                Some(_) => return Err(RawError::new(Code::ParseError, self.i, "expected ':' after object key")),
+            }
+            self.ws();
+            match self.value(depth + 1) {
+                Ok(v) => members.push((key, v)),
+                Err(mut e) => {
+                    e.rev_path.push(key.into_owned());
+                    return Err(e);
+                }
+            }
+            self.ws();
+            match self.b.get(self.i) {
+                Some(b',') => self.i += 1,
+                Some(b'}') => {
+                    self.i += 1;
+                    return Ok(Value::Object(members));
+                }
+                None => return Err(self.eof()),
+                Some(_) => return Err(RawError::new(Code::ParseError, self.i, "expected ',' or '}' in object")),
+            }
+        }
+    }
+}
+
+/// Append `s` as a JSON string literal (used by hand-written fast paths).
+pub fn write_json_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Result<Value<'_>, ParseError> {
+        parse(s.as_bytes(), Limits::default())
+    }
+
+    #[test]
+    fn parses_nested_values_and_keeps_big_integers_exact() {
+        let v = p(r#"{"a":[1,2.50,-3e2,true,null],"big":12345678901234567891,"s":"x\u00e9\ud83d\ude00\n"}"#).unwrap();
+        assert_eq!(v.get("big"), Some(&Value::Number(Cow::Borrowed("12345678901234567891"))));
+        assert_eq!(v.get("s").and_then(Value::as_str), Some("xé😀\n"));
+        let Some(Value::Array(a)) = v.get("a") else { panic!("array") };
+        assert_eq!(a[1], Value::Number(Cow::Borrowed("2.50")));
+    }
+
+    #[test]
+    fn duplicate_key_is_rejected_with_pointer() {
+        let e = p(r#"{"a":{"b":1,"b":2}}"#).unwrap_err();
+        assert_eq!(e.code, Code::DuplicateKey);
+        assert_eq!(e.pointer, "/a/b");
+    }
+
+    #[test]
+    fn truncated_json_is_a_parse_error_with_offset() {
+        let e = p(r#"{"a":[1,2"#).unwrap_err();
+        assert_eq!(e.code, Code::ParseError);
+        assert_eq!(e.offset, 9);
+        assert_eq!(e.pointer, "/a");
+    }
+
+    #[test]
+    fn invalid_utf8_reports_offset() {
+        let e = parse(b"{\"a\":\"\xff\"}", Limits::default()).unwrap_err();
+        assert_eq!(e.code, Code::InvalidUtf8);
+        assert_eq!(e.offset, 6);
+    }
+
+    #[test]
+    fn deep_nesting_stops_at_the_limit() {
+        let s = "[".repeat(100_000) + &"]".repeat(100_000);
+        let e = p(&s).unwrap_err();
+        assert_eq!(e.code, Code::NestingTooDeep);
+        assert_eq!(e.pointer.matches('/').count(), 32);
+    }
+
+    #[test]
+    fn rejects_grammar_errors() {
+        for bad in
+            ["", "{", "[1,]", "{\"a\" 1}", "01", "1.", "-", "\"\\x\"", "\"a\nb\"", "tru", "nul", "{} x", "\"\\ud800\""]
+        {
+            assert!(p(bad).is_err(), "{bad:?} must be rejected");
+        }
+    }
+
+    #[test]
+    fn pointer_escapes_special_characters() {
+        let e = p(r#"{"a/b":{"c~d":[}}"#).unwrap_err();
+        assert_eq!(e.pointer, "/a~1b/c~0d/0");
+    }
+}
