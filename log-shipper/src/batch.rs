@@ -275,7 +275,8 @@ impl Aggregator {
             return vec![self.plain(sub, shard)];
         }
         let mut out = Vec::new();
-        let limit = self.cfg.max_aggregate_bytes.min(self.cfg.max_record_bytes.saturating_sub(MAX_PARTITION_KEY_CHARS * 4));
+        let limit =
+            self.cfg.max_aggregate_bytes.min(self.cfg.max_record_bytes.saturating_sub(MAX_PARTITION_KEY_CHARS * 4));
         let alone = kpl::Builder::new().size_with(&sub.partition_key, sub.data.len());
         if alone > limit {
             // Too big to share a record: ship it on its own (it passed `check`).
@@ -390,7 +391,12 @@ mod tests {
 
     fn sub(unit: &Arc<Unit>, pk: &str, len: usize) -> SubRecord {
         unit.add();
-        SubRecord { partition_key: pk.into(), data: Bytes::from(vec![b'e'; len]), event_id: pk.into(), unit: unit.clone() }
+        SubRecord {
+            partition_key: pk.into(),
+            data: Bytes::from(vec![b'e'; len]),
+            event_id: pk.into(),
+            unit: unit.clone(),
+        }
     }
 
     fn four() -> ShardMap {
@@ -433,7 +439,10 @@ mod tests {
     fn oversized_is_rejected_and_large_goes_alone() {
         let (u, _rx) = Unit::new();
         let mut agg = Aggregator::new(AggregatorConfig::default(), ShardMap::default());
-        assert_eq!(agg.check("k", MAX_RECORD_BYTES), Err(Reject::TooLarge { size: MAX_RECORD_BYTES + 1, limit: MAX_RECORD_BYTES }));
+        assert_eq!(
+            agg.check("k", MAX_RECORD_BYTES),
+            Err(Reject::TooLarge { size: MAX_RECORD_BYTES + 1, limit: MAX_RECORD_BYTES })
+        );
         assert_eq!(agg.check("", 1), Err(Reject::BadKey));
         assert_eq!(agg.check(&"k".repeat(257), 1), Err(Reject::BadKey));
         assert!(agg.check("k", MAX_RECORD_BYTES - 1).is_ok());

@@ -155,10 +155,7 @@ impl FileStore {
     pub fn save(&self, state: &State) -> Result<(), CheckpointError> {
         let dir = self.path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(|e| self.io(e))?;
-        let tmp = dir.join(format!(
-            ".{}.tmp",
-            self.path.file_name().and_then(|n| n.to_str()).unwrap_or("checkpoint")
-        ));
+        let tmp = dir.join(format!(".{}.tmp", self.path.file_name().and_then(|n| n.to_str()).unwrap_or("checkpoint")));
         {
             let mut f = std::fs::File::create(&tmp).map_err(|e| self.io(e))?;
             f.write_all(&state.to_bytes()).map_err(|e| self.io(e))?;

@@ -164,7 +164,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         }
         Command::Ship(a) => {
             let mut cfg = load_config(a.config.as_deref())?;
-            cfg.sources = vec![SourceConfig::Files { paths: a.paths, format: a.input_format, concurrency: a.concurrency }];
+            cfg.sources =
+                vec![SourceConfig::Files { paths: a.paths, format: a.input_format, concurrency: a.concurrency }];
             cfg.sink.kind = if a.output.is_some() { SinkType::File } else { SinkType::Stdout };
             cfg.sink.path = a.output;
             cfg.sink.format = a.format;

@@ -99,7 +99,10 @@ pub fn maybe_gunzip(bytes: &[u8]) -> Result<Cow<'_, [u8]>, std::io::Error> {
 pub fn envelope_from_event(raw: &RawValue) -> Envelope {
     let meta: Option<Meta<'_>> = serde_json::from_str(raw.get()).ok();
     let owned = raw.to_owned();
-    let id = meta.as_ref().and_then(|m| m.eventID.as_deref()).map_or_else(|| content_id(raw.get().as_bytes()), str::to_string);
+    let id = meta
+        .as_ref()
+        .and_then(|m| m.eventID.as_deref())
+        .map_or_else(|| content_id(raw.get().as_bytes()), str::to_string);
     let mut e = Envelope::new(SourceKind::Cloudtrail, id, owned);
     if let Some(m) = meta {
         e.account = m.recipientAccountId.map(Cow::into_owned);
@@ -114,8 +117,11 @@ pub fn envelope_from_event(raw: &RawValue) -> Envelope {
 /// Parse a CloudTrail file (gzip or plain) into envelopes.
 pub fn parse_file(bytes: &[u8]) -> Result<Vec<Envelope>, FileError> {
     let text = maybe_gunzip(bytes).map_err(FileError::Gzip)?;
-    let file: TrailFile<'_> = serde_json::from_slice(&text)
-        .map_err(|e| FileError::Json { line: e.line(), column: e.column(), message: e.to_string() })?;
+    let file: TrailFile<'_> = serde_json::from_slice(&text).map_err(|e| FileError::Json {
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })?;
     Ok(file.records.into_iter().map(envelope_from_event).collect())
 }
 
@@ -163,10 +169,8 @@ pub fn parse_notification(body: &str) -> Result<Notification, NotificationError>
     if v.get("Event").and_then(|e| e.as_str()) == Some("s3:TestEvent") {
         return Ok(Notification::Test);
     }
-    let records = v
-        .get("Records")
-        .and_then(|r| r.as_array())
-        .ok_or_else(|| NotificationError("no /Records array".into()))?;
+    let records =
+        v.get("Records").and_then(|r| r.as_array()).ok_or_else(|| NotificationError("no /Records array".into()))?;
     let mut out = Vec::new();
     for (i, r) in records.iter().enumerate() {
         let version = r.get("eventVersion").and_then(|x| x.as_str()).unwrap_or("");
@@ -230,7 +234,11 @@ mod tests {
         let n = parse_notification(s3).unwrap();
         assert_eq!(
             n,
-            Notification::Objects(vec![ObjectRef { bucket: "b".into(), key: "AWSLogs/1/CloudTrail/a b.json.gz".into(), size: Some(10) }])
+            Notification::Objects(vec![ObjectRef {
+                bucket: "b".into(),
+                key: "AWSLogs/1/CloudTrail/a b.json.gz".into(),
+                size: Some(10)
+            }])
         );
         let sns = serde_json::json!({"Type": "Notification", "Message": s3}).to_string();
         assert_eq!(parse_notification(&sns).unwrap(), n);

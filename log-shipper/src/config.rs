@@ -499,7 +499,9 @@ listen = "0.0.0.0:9108"
         assert_eq!(c.sink.partition_key, PartitionKey::Account);
         assert!(c.sink.sink_config().aggregator.aggregate);
         assert_eq!(c.transform.filter().exclude.len(), 1);
-        assert!(matches!(&c.sources[0], SourceConfig::Sqs { visibility_timeout, .. } if *visibility_timeout == Duration::from_secs(120)));
+        assert!(
+            matches!(&c.sources[0], SourceConfig::Sqs { visibility_timeout, .. } if *visibility_timeout == Duration::from_secs(120))
+        );
     }
 
     #[test]

@@ -281,7 +281,8 @@ async fn run_with<T: Transport>(
     #[cfg(feature = "aws")] sdk: Option<aws_config::SdkConfig>,
 ) -> anyhow::Result<bool> {
     let Parts { cfg, metrics, redactor, checkpoints, dl } = parts;
-    let map = transport.shard_map().await.map_err(|e| anyhow::anyhow!("reading the shard map: {}: {}", e.code, e.message))?;
+    let map =
+        transport.shard_map().await.map_err(|e| anyhow::anyhow!("reading the shard map: {}: {}", e.code, e.message))?;
     tracing::info!(shards = map.len(), "sink ready");
     let (sink, sink_task) = spawn_sink(transport, cfg.sink.sink_config(), dl, metrics.clone(), map);
     let (stop_tx, stop_rx) = watch::channel(false);

@@ -141,11 +141,8 @@ mod tests {
 
     #[test]
     fn serialises_envelope_with_raw_payload() {
-        let mut e = Envelope::new(
-            SourceKind::Cloudtrail,
-            "id-1".into(),
-            RawValue::from_string(r#"{"a": 1}"#.into()).unwrap(),
-        );
+        let mut e =
+            Envelope::new(SourceKind::Cloudtrail, "id-1".into(), RawValue::from_string(r#"{"a": 1}"#.into()).unwrap());
         e.account = Some("123456789012".into());
         e.event_name = Some("GetObject".into());
         let s = String::from_utf8(e.to_json()).unwrap();

@@ -113,7 +113,12 @@ impl Builder {
         };
         let inner = 1 + encoded_len_varint(idx) + field_len(data.len());
         self.proto_len += field_len(inner);
-        self.record.records.push(Record { partition_key_index: idx, explicit_hash_key_index: None, data, tags: vec![] });
+        self.record.records.push(Record {
+            partition_key_index: idx,
+            explicit_hash_key_index: None,
+            data,
+            tags: vec![],
+        });
     }
 
     /// Encode: magic + protobuf + MD5(protobuf).
@@ -184,9 +189,13 @@ pub fn decode(data: &[u8]) -> Result<Option<Vec<SubRecord>>, KplError> {
             .ok_or(KplError::Index(i))?;
         let ehk = match r.explicit_hash_key_index {
             None => None,
-            Some(k) => {
-                Some(usize::try_from(k).ok().and_then(|k| rec.explicit_hash_key_table.get(k)).ok_or(KplError::Index(i))?.clone())
-            }
+            Some(k) => Some(
+                usize::try_from(k)
+                    .ok()
+                    .and_then(|k| rec.explicit_hash_key_table.get(k))
+                    .ok_or(KplError::Index(i))?
+                    .clone(),
+            ),
         };
         out.push(SubRecord { partition_key: pk.clone(), explicit_hash_key: ehk, data: r.data });
     }

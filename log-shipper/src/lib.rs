@@ -13,8 +13,8 @@
 #[cfg(feature = "aws")]
 pub mod aws;
 pub mod batch;
-pub mod cli;
 pub mod checkpoint;
+pub mod cli;
 pub mod cloudtrail;
 pub mod config;
 pub mod cwlogs;

@@ -156,7 +156,8 @@ mod tests {
     fn reads_all_formats_and_reports_bad_lines() {
         let dir = tempfile::tempdir().unwrap();
         let nd = dir.path().join("a.ndjson");
-        std::fs::write(&nd, "{\"x\":1}\n\nnot json\n{\"eventID\":\"e\",\"eventSource\":\"s\",\"eventName\":\"n\"}\n").unwrap();
+        std::fs::write(&nd, "{\"x\":1}\n\nnot json\n{\"eventID\":\"e\",\"eventSource\":\"s\",\"eventName\":\"n\"}\n")
+            .unwrap();
         let (evs, bad) = read_file(&nd, InputFormat::Auto).unwrap();
         assert_eq!(evs.len(), 2);
         assert_eq!(evs[0].source, SourceKind::File);

@@ -82,7 +82,8 @@ impl Metrics {
         for (code, n) in redactions {
             let _ = writeln!(s, "log_shipper_redactions_total{{rule=\"{code}\"}} {n}");
         }
-        let _ = writeln!(s, "# HELP log_shipper_draining 1 while draining for shutdown\n# TYPE log_shipper_draining gauge");
+        let _ =
+            writeln!(s, "# HELP log_shipper_draining 1 while draining for shutdown\n# TYPE log_shipper_draining gauge");
         let _ = writeln!(s, "log_shipper_draining {}", u8::from(self.draining.load(Ordering::Relaxed)));
         s
     }

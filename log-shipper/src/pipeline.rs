@@ -16,7 +16,9 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use crate::batch::{backoff, Aggregator, AggregatorConfig, Batcher, Entry, PutResult, Settle, SubRecord, Unit, UnitOutcome};
+use crate::batch::{
+    backoff, Aggregator, AggregatorConfig, Batcher, Entry, PutResult, Settle, SubRecord, Unit, UnitOutcome,
+};
 use crate::envelope::Envelope;
 use crate::filter::Filter;
 use crate::metrics::Metrics;
@@ -213,7 +215,12 @@ struct RecordLine<'a> {
 
 impl Transport for FileTransport {
     async fn put(&self, entries: &[Entry]) -> Result<Vec<PutResult>, CallError> {
-        let io = |e: std::io::Error| CallError { code: "io".into(), message: e.to_string(), throttled: false, retriable: true };
+        let io = |e: std::io::Error| CallError {
+            code: "io".into(),
+            message: e.to_string(),
+            throttled: false,
+            retriable: true,
+        };
         {
             let mut out = self.out.lock().map_err(|_| io(std::io::Error::other("lock poisoned")))?;
             for e in entries {
@@ -580,7 +587,10 @@ mod tests {
         let path = dir.path().join("out.ndjson");
         let t = Arc::new(FileTransport::file(&path, FileFormat::Ndjson).unwrap());
         let m = Arc::new(Metrics::default());
-        let cfg = SinkConfig { aggregator: AggregatorConfig { aggregate: false, ..Default::default() }, ..Default::default() };
+        let cfg = SinkConfig {
+            aggregator: AggregatorConfig { aggregate: false, ..Default::default() },
+            ..Default::default()
+        };
         let (sink, task) = spawn_sink(t, cfg, Arc::new(NoDeadLetter), m.clone(), ShardMap::default());
         let shipper = Shipper { transformer: transformer(), sink, metrics: m.clone() };
         let events: Vec<_> = (0..1200).map(|i| ev(&format!("e{i}"), r#"{"m":"mail a@b.ca"}"#)).collect();

@@ -159,16 +159,17 @@ impl Redactor {
         for f in extra_fields {
             fields.insert(f.to_ascii_lowercase());
         }
-        let field_regex = if fields.is_empty() {
-            None
-        } else {
-            let mut names: Vec<_> = fields.iter().map(|f| regex::escape(f)).collect();
-            names.sort();
-            Some(Regex::new(&format!(r#"(?i)"(?:{})"\s*:"#, names.join("|"))).map_err(|e| RedactError::Param {
-                code: field_code.clone(),
-                message: format!("field list: {e}"),
-            })?)
-        };
+        let field_regex =
+            if fields.is_empty() {
+                None
+            } else {
+                let mut names: Vec<_> = fields.iter().map(|f| regex::escape(f)).collect();
+                names.sort();
+                Some(Regex::new(&format!(r#"(?i)"(?:{})"\s*:"#, names.join("|"))).map_err(|e| RedactError::Param {
+                    code: field_code.clone(),
+                    message: format!("field list: {e}"),
+                })?)
+            };
         Ok(Self { patterns, fields, field_regex, field_code, field_replacement, hits })
     }
 

@@ -43,9 +43,8 @@ impl ShardMap {
     ) -> Result<Self, ShardMapError> {
         let mut shards = Vec::new();
         for (id, s, e) in ranges {
-            let parse = |v: &str| {
-                v.parse::<u128>().map_err(|_| ShardMapError { shard: id.to_string(), value: v.to_string() })
-            };
+            let parse =
+                |v: &str| v.parse::<u128>().map_err(|_| ShardMapError { shard: id.to_string(), value: v.to_string() });
             shards.push(Shard { id: id.to_string(), start: parse(s)?, end: parse(e)? });
         }
         shards.sort_by_key(|s| s.start);
