@@ -1,0 +1,3 @@
+//! Collection completeness (AU9xx).
+
+pub mod collection_error;

@@ -1,0 +1,3 @@
+//! Data residency (AU7xx).
+
+pub mod region_outside_canada;
