@@ -63,6 +63,38 @@ class Unknown:
 U = Unknown()
 
 
+def ref(*exprs):
+    """A configuration expression referring to other objects, with the prefixes Terraform lists too."""
+    out = []
+    for e in exprs:
+        parts = e.split(".")
+        if parts[0] in ("var", "local", "module"):
+            cands = [".".join(parts[:i]) for i in range(len(parts), 1, -1)]
+        elif parts[0] == "data":
+            cands = [e, ".".join(parts[:3])]
+            if parts[2].endswith("]"):
+                cands.append(".".join(parts[:2] + [parts[2].split("[")[0]]))
+        else:
+            head = ".".join(parts[:2])
+            cands = [e, head] + ([head.split("[")[0]] if head.endswith("]") else [])
+        for c in cands:
+            if c not in out:
+                out.append(c)
+    return {"references": out}
+
+
+def nested(path, leaf):
+    """Configuration expressions of nested blocks: nested("rule.0.x.0.key", ref(...))."""
+    keys = path.split(".")
+    def build(i):
+        if i == len(keys) - 1:
+            return {keys[i]: leaf}
+        if keys[i + 1].isdigit():
+            return {keys[i]: [build(i + 2)]}
+        return {keys[i]: build(i + 1)}
+    return build(0)
+
+
 def split(v):
     """(known part, after_unknown mirror) of a value tree holding Unknown leaves."""
     if isinstance(v, Unknown):
@@ -122,8 +154,20 @@ class Plan:
     def __init__(self):
         self.managed = []  # (module path, resource dict, after_unknown)
         self.data = []  # (module path, resource dict)
+        self.config = {}  # module path -> {config address -> configuration resource}
 
-    def resource(self, path, rtype, name, values, index=0):
+    def configure(self, path, mode, rtype, name, refs, counted):
+        addr = f"{'data.' if mode == 'data' else ''}{rtype}.{name}"
+        entry = self.config.setdefault(path, {}).setdefault(addr, {
+            "address": addr, "mode": mode, "type": rtype, "name": name,
+            "provider_config_key": f"{path.split('.')[1]}:aws" if path else "aws",
+            "expressions": {}, "schema_version": 0,
+        })
+        if counted:
+            entry["count_expression"] = {"references": ["var.create"]}
+        entry["expressions"].update(refs or {})
+
+    def resource(self, path, rtype, name, values, index=0, refs=None):
         address = f"{path + '.' if path else ''}{rtype}.{name}" + ("" if index is None else f"[{index}]")
         known, unk = split(values)
         r = {
@@ -140,6 +184,7 @@ class Plan:
             r = {**r, "index": index}
             r = {k: r[k] for k in ["address", "mode", "type", "name", "index", "provider_name", "schema_version", "values", "sensitive_values"]}
         self.managed.append((path, r, unk))
+        self.configure(path, "managed", rtype, name, refs, index is not None)
         return values
 
     def data_source(self, path, rtype, name, values, index=0):
@@ -149,6 +194,7 @@ class Plan:
             r["index"] = index
         r.update({"provider_name": PROVIDER, "schema_version": 0, "values": values, "sensitive_values": {}})
         self.data.append((path, r))
+        self.configure(path, "data", rtype, name, None, index is not None)
         return values
 
     def policy_document(self, path, name, statements, index=0):
@@ -250,10 +296,10 @@ def kms_key(path, region, name, description, admins, auditors=(), users=(), serv
         "key_usage": "ENCRYPT_DECRYPT" if symmetric else "GENERATE_VERIFY_MAC", "multi_region": False,
         "policy": doc, "region": region, "rotation_period_in_days": rotation if symmetric else U,
         "xks_key_id": None, **tags(tags_),
-    })
+    }, refs={"policy": ref("data.aws_iam_policy_document.this[0].json")})
     P.resource(path, "aws_kms_alias", "this", {
         "arn": U, "id": U, "name": f"alias/{name}", "name_prefix": U, "region": region, "target_key_arn": U, "target_key_id": U,
-    })
+    }, refs={"target_key_id": ref("aws_kms_key.this[0].key_id")})
     return {"key_arn": U, "alias_name": f"alias/{name}", "policy": doc}
 
 
@@ -275,19 +321,19 @@ def secure_bucket(path, region, bucket, data_class, expiration_days, kms_key_arn
     })
     P.resource(path, "aws_s3_bucket_ownership_controls", "this", {
         "bucket": U, "id": U, "region": region, "rule": [{"object_ownership": "BucketOwnerEnforced"}],
-    })
+    }, refs={"bucket": ref("aws_s3_bucket.this[0].id")})
     P.resource(path, "aws_s3_bucket_public_access_block", "this", {
         "block_public_acls": True, "block_public_policy": True, "bucket": U, "id": U, "ignore_public_acls": True,
         "region": region, "restrict_public_buckets": True, "skip_destroy": None,
-    })
+    }, refs={"bucket": ref("aws_s3_bucket.this[0].id")})
     P.resource(path, "aws_s3_bucket_server_side_encryption_configuration", "this", {
         "bucket": U, "expected_bucket_owner": None, "id": U, "region": region,
         "rule": [{"apply_server_side_encryption_by_default": [{"kms_master_key_id": kms_key_arn, "sse_algorithm": "aws:kms"}], "bucket_key_enabled": True}],
-    })
+    }, refs={**{"bucket": ref("aws_s3_bucket.this[0].id")}, **nested("rule.0.apply_server_side_encryption_by_default.0.kms_master_key_id", ref("var.kms_key_arn"))})
     P.resource(path, "aws_s3_bucket_versioning", "this", {
         "bucket": U, "expected_bucket_owner": None, "id": U, "mfa": None, "region": region,
         "versioning_configuration": [{"mfa_delete": U, "status": "Enabled"}],
-    })
+    }, refs={"bucket": ref("aws_s3_bucket.this[0].id")})
     P.resource(path, "aws_s3_bucket_lifecycle_configuration", "this", {
         "bucket": U, "expected_bucket_owner": None, "id": U, "region": region,
         "rule": [{
@@ -299,23 +345,23 @@ def secure_bucket(path, region, bucket, data_class, expiration_days, kms_key_arn
             "noncurrent_version_transition": [], "prefix": None, "status": "Enabled", "transition": [],
         }],
         "transition_default_minimum_object_size": "all_storage_classes_128K",
-    })
+    }, refs={"bucket": ref("aws_s3_bucket.this[0].id")})
     if object_lock:
         P.resource(path, "aws_s3_bucket_object_lock_configuration", "this", {
             "bucket": U, "expected_bucket_owner": None, "id": U, "object_lock_enabled": "Enabled", "region": region,
             "rule": [{"default_retention": [{"days": object_lock["days"], "mode": object_lock["mode"], "years": None}]}],
             "token": None,
-        })
+        }, refs={"bucket": ref("aws_s3_bucket.this[0].id")})
     if access_logging:
         P.resource(path, "aws_s3_bucket_logging", "this", {
             "bucket": U, "expected_bucket_owner": None, "id": U, "region": region,
             "target_bucket": access_logging["target_bucket"], "target_grant": [], "target_object_key_format": [],
             "target_prefix": access_logging["target_prefix"],
-        })
+        }, refs={"bucket": ref("aws_s3_bucket.this[0].id")})
     if eventbridge:
         P.resource(path, "aws_s3_bucket_notification", "this", {
             "bucket": U, "eventbridge": True, "id": U, "lambda_function": [], "queue": [], "region": region, "topic": [],
-        })
+        }, refs={"bucket": ref("aws_s3_bucket.this[0].id")})
     everyone = [("*", ["*"])]
     st = [
         statement("DenyInsecureTransport", ["s3:*"], [arn, f"{arn}/*"], "Deny", everyone, [("Bool", "aws:SecureTransport", ["false"])]),
@@ -327,7 +373,7 @@ def secure_bucket(path, region, bucket, data_class, expiration_days, kms_key_arn
     for s in policy_statements:
         st.append(statement(s["sid"], s["actions"], s["resources"], s.get("effect", "Allow"), s["principals"], s.get("conditions", [])))
     doc = P.policy_document(path, "this", st)
-    P.resource(path, "aws_s3_bucket_policy", "this", {"bucket": U, "id": U, "policy": doc, "region": region})
+    P.resource(path, "aws_s3_bucket_policy", "this", {"bucket": U, "id": U, "policy": doc, "region": region}, refs={**{"bucket": ref("aws_s3_bucket.this[0].id")}, "policy": ref("data.aws_iam_policy_document.this[0].json")})
     if replication:
         dest = f"arn:{PART}:s3:::{replication['destination_bucket']}"
         role = f"{bucket}-replication"
@@ -343,8 +389,8 @@ def secure_bucket(path, region, bucket, data_class, expiration_days, kms_key_arn
             statement("ReadSourceVersions", ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"], [f"{arn}/*"], conditions=in_ca),
             statement("WriteReplicas", ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"], [f"{dest}/*"], conditions=in_ca),
         ])
-        iam_role(path, "replication", role, f"S3 replication of {bucket} to {replication['destination_bucket']}", assume, tags_)
-        P.resource(path, "aws_iam_role_policy", "replication", {"id": U, "name": "replication", "name_prefix": U, "policy": rdoc, "role": U})
+        iam_role(path, "replication", role, f"S3 replication of {bucket} to {replication['destination_bucket']}", assume, tags_, refs=ref("data.aws_iam_policy_document.replication_assume[0].json"))
+        P.resource(path, "aws_iam_role_policy", "replication", {"id": U, "name": "replication", "name_prefix": U, "policy": rdoc, "role": U}, refs={"role": ref("aws_iam_role.replication[0].id"), "policy": ref("data.aws_iam_policy_document.replication[0].json")})
         P.resource(path, "aws_s3_bucket_replication_configuration", "this", {
             "bucket": U, "id": U, "region": region, "role": U, "token": None,
             "rule": [{
@@ -359,7 +405,7 @@ def secure_bucket(path, region, bucket, data_class, expiration_days, kms_key_arn
                 "source_selection_criteria": [{"replica_modifications": [], "sse_kms_encrypted_objects": [{"status": "Enabled"}]}],
                 "status": "Enabled",
             }],
-        })
+        }, refs={**{"bucket": ref("aws_s3_bucket.this[0].id")}, "role": ref("aws_iam_role.replication[0].arn"), **nested("rule.0.destination.0.encryption_configuration.0.replica_kms_key_id", ref("var.replication.destination_kms_key_arn", "var.replication"))})
     return {"s3_bucket_id": U, "s3_bucket_arn": U}
 
 
@@ -381,13 +427,13 @@ def trust(path, name, service, conditions, sid):
     return P.data[-1][1]["values"]["json"]
 
 
-def iam_role(path, name, role_name, description, assume, tags_=None):
+def iam_role(path, name, role_name, description, assume, tags_=None, refs=None):
     P.resource(path, "aws_iam_role", name, {
         "arn": U, "assume_role_policy": assume, "create_date": U, "description": description,
         "force_detach_policies": False, "id": U, "inline_policy": U, "managed_policy_arns": U,
         "max_session_duration": 3600, "name": role_name, "name_prefix": U, "path": "/",
         "permissions_boundary": None, "unique_id": U, **tags(tags_),
-    })
+    }, refs={"assume_role_policy": refs} if refs else None)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -401,7 +447,7 @@ def kinesis_stream(path, region, name, kms_key_arn, retention_hours=168, mode="O
         "name": name, "region": region, "retention_period": retention_hours, "shard_count": None,
         "shard_level_metrics": sorted(["IncomingBytes", "IncomingRecords", "WriteProvisionedThroughputExceeded", "IteratorAgeMilliseconds"]),
         "stream_mode_details": [{"stream_mode": mode}], **tags(None),
-    })
+    }, refs={"kms_key_id": ref("var.kms_key_arn")})
 
 
 def ecr_repository(path, region, name, kms_key_arn):
@@ -410,7 +456,7 @@ def ecr_repository(path, region, name, kms_key_arn):
         "force_delete": False, "id": U, "image_scanning_configuration": [{"scan_on_push": True}],
         "image_tag_mutability": "IMMUTABLE", "image_tag_mutability_exclusion_filter": [], "name": name,
         "region": region, "registry_id": U, "repository_url": U, **tags(None),
-    })
+    }, refs=nested("encryption_configuration.0.kms_key", ref("var.kms_key_arn")))
     P.resource(path, "aws_ecr_lifecycle_policy", "this", {
         "id": U, "policy": json.dumps({"rules": [
             {"action": {"type": "expire"}, "description": "Remove untagged images", "rulePriority": 1,
@@ -419,7 +465,7 @@ def ecr_repository(path, region, name, kms_key_arn):
              "selection": {"countNumber": 50, "countType": "imageCountMoreThan", "tagStatus": "any"}},
         ]}, separators=(",", ":")),
         "region": region, "registry_id": U, "repository": name,
-    })
+    }, refs={"repository": ref("aws_ecr_repository.this[0].name")})
     return {"repository_url": f"{A}.dkr.ecr.{region}.amazonaws.com/{name}"}
 
 
@@ -436,12 +482,12 @@ def cloudtrail(path, region, name, s3_bucket_name, kms_key_arn, log_retention_da
     lg_arn = f"arn:{PART}:logs:{region}:{A}:log-group:{lg_name}"
     queue, dlq = f"{name}-objects", f"{name}-objects-dlq"
     queue_arn, dlq_arn = f"arn:{PART}:sqs:{region}:{A}:{queue}", f"arn:{PART}:sqs:{region}:{A}:{dlq}"
-    log_group(path, "this", region, lg_name, log_retention_days, kms_key_arn, {"DataClass": "logs"})
+    log_group(path, "this", region, lg_name, log_retention_days, kms_key_arn, {"DataClass": "logs"}, refs={"kms_key_id": ref("var.kms_key_arn")})
     assume = trust(path, "cloudwatch_assume", "cloudtrail.amazonaws.com",
                    [("StringEquals", "aws:SourceArn", [trail_arn]), ("StringEquals", "aws:SourceAccount", [A])], "CloudTrailAssumesDeliveryRole")
-    iam_role(path, "cloudwatch", f"{name}-cloudwatch-logs", f"CloudTrail delivery of {name} to CloudWatch Logs", assume)
+    iam_role(path, "cloudwatch", f"{name}-cloudwatch-logs", f"CloudTrail delivery of {name} to CloudWatch Logs", assume, refs=ref("data.aws_iam_policy_document.cloudwatch_assume[0].json"))
     doc = P.policy_document(path, "cloudwatch", [statement("WriteTrailLogStreams", ["logs:CreateLogStream", "logs:PutLogEvents"], [f"{lg_arn}:log-stream:*"])])
-    P.resource(path, "aws_iam_role_policy", "cloudwatch", {"id": U, "name": "cloudwatch-logs-delivery", "name_prefix": U, "policy": doc, "role": U})
+    P.resource(path, "aws_iam_role_policy", "cloudwatch", {"id": U, "name": "cloudwatch-logs-delivery", "name_prefix": U, "policy": doc, "role": U}, refs={"role": ref("aws_iam_role.cloudwatch[0].id"), "policy": ref("data.aws_iam_policy_document.cloudwatch[0].json")})
     selectors = [{"field_selector": [{"ends_with": None, "equals": ["Management"], "field": "eventCategory", "not_ends_with": None, "not_equals": None, "not_starts_with": None, "starts_with": None}], "name": "Management events"}]
     if data_event_bucket_arns:
         selectors.append({"field_selector": [
@@ -455,44 +501,44 @@ def cloudtrail(path, region, name, s3_bucket_name, kms_key_arn, log_retention_da
         "include_global_service_events": True, "insight_selector": [], "is_multi_region_trail": True,
         "is_organization_trail": False, "kms_key_id": kms_key_arn, "name": name, "region": region,
         "s3_bucket_name": s3_bucket_name, "s3_key_prefix": None, "sns_topic_arn": U, "sns_topic_name": None, **tags(None),
-    })
+    }, refs={"kms_key_id": ref("var.kms_key_arn"), "s3_bucket_name": ref("var.s3_bucket_name"), "cloud_watch_logs_group_arn": ref("aws_cloudwatch_log_group.this[0].arn"), "cloud_watch_logs_role_arn": ref("aws_iam_role.cloudwatch[0].arn")})
     P.resource(path, "aws_sqs_queue", "dlq", {
         "arn": U, "content_based_deduplication": False, "deduplication_scope": U, "delay_seconds": 0, "fifo_queue": False,
         "fifo_throughput_limit": U, "id": U, "kms_data_key_reuse_period_seconds": 300, "kms_master_key_id": kms_key_arn,
         "max_message_size": U, "message_retention_seconds": 1209600, "name": dlq, "name_prefix": U, "policy": U,
         "receive_wait_time_seconds": 0, "redrive_allow_policy": U, "redrive_policy": U, "region": region,
         "sqs_managed_sse_enabled": U, "url": U, "visibility_timeout_seconds": 30, **tags(None),
-    })
+    }, refs={"kms_master_key_id": ref("var.kms_key_arn")})
     P.resource(path, "aws_sqs_queue", "this", {
         "arn": U, "content_based_deduplication": False, "deduplication_scope": U, "delay_seconds": 0, "fifo_queue": False,
         "fifo_throughput_limit": U, "id": U, "kms_data_key_reuse_period_seconds": 300, "kms_master_key_id": kms_key_arn,
         "max_message_size": U, "message_retention_seconds": 345600, "name": queue, "name_prefix": U, "policy": U,
         "receive_wait_time_seconds": 20, "redrive_allow_policy": U, "redrive_policy": U, "region": region,
         "sqs_managed_sse_enabled": U, "url": U, "visibility_timeout_seconds": 300, **tags(None),
-    })
+    }, refs={"kms_master_key_id": ref("var.kms_key_arn"), "redrive_policy": ref("aws_sqs_queue.dlq[0].arn", "var.queue_max_receive_count")})
     everyone = [("*", ["*"])]
     qdoc = P.policy_document(path, "queue", [
         statement("AllowTrailBucketNotifications", ["sqs:SendMessage"], [queue_arn], principals=[("Service", ["s3.amazonaws.com"])],
                   conditions=[("ArnEquals", "aws:SourceArn", [bucket_arn]), ("StringEquals", "aws:SourceAccount", [A])]),
         statement("DenyInsecureTransport", ["sqs:*"], [queue_arn], "Deny", everyone, [("Bool", "aws:SecureTransport", ["false"])]),
     ])
-    P.resource(path, "aws_sqs_queue_policy", "this", {"id": U, "policy": qdoc, "queue_url": U, "region": region})
+    P.resource(path, "aws_sqs_queue_policy", "this", {"id": U, "policy": qdoc, "queue_url": U, "region": region}, refs={"queue_url": ref("aws_sqs_queue.this[0].id"), "policy": ref("data.aws_iam_policy_document.queue[0].json")})
     ddoc = P.policy_document(path, "dlq", [
         statement("DenyInsecureTransport", ["sqs:*"], [dlq_arn], "Deny", everyone, [("Bool", "aws:SecureTransport", ["false"])]),
     ])
-    P.resource(path, "aws_sqs_queue_policy", "dlq", {"id": U, "policy": ddoc, "queue_url": U, "region": region})
+    P.resource(path, "aws_sqs_queue_policy", "dlq", {"id": U, "policy": ddoc, "queue_url": U, "region": region}, refs={"queue_url": ref("aws_sqs_queue.dlq[0].id"), "policy": ref("data.aws_iam_policy_document.dlq[0].json")})
     P.resource(path, "aws_s3_bucket_notification", "this", {
         "bucket": s3_bucket_name, "eventbridge": False, "id": U, "lambda_function": [], "region": region, "topic": [],
         "queue": [{"events": ["s3:ObjectCreated:*"], "filter_prefix": "AWSLogs/", "filter_suffix": ".json.gz", "id": "cloudtrail-objects", "queue_arn": U}],
-    })
+    }, refs={"bucket": ref("var.s3_bucket_name"), **nested("queue.0.queue_arn", ref("aws_sqs_queue.this[0].arn"))})
     return {"queue_url": f"https://sqs.{region}.amazonaws.com/{A}/{queue}"}
 
 
-def log_group(path, name, region, lg_name, retention, kms_key_arn, tags_):
+def log_group(path, name, region, lg_name, retention, kms_key_arn, tags_, refs=None):
     P.resource(path, "aws_cloudwatch_log_group", name, {
         "arn": U, "deletion_protection_enabled": U, "id": U, "kms_key_id": kms_key_arn, "log_group_class": U,
         "name": lg_name, "name_prefix": U, "region": region, "retention_in_days": retention, "skip_destroy": False, **tags(tags_),
-    })
+    }, refs=refs)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -505,17 +551,17 @@ def task_roles(path, region, name, repo_arn, task_statements):
     lg_arn = f"arn:{PART}:logs:{region}:{A}:log-group:{lg_name}"
     assume = trust(path, "assume", "ecs-tasks.amazonaws.com",
                    [("StringEquals", "aws:SourceAccount", [A]), ("ArnLike", "aws:SourceArn", [f"arn:{PART}:ecs:{region}:{A}:*"])], "EcsTasksAssumeRole")
-    iam_role(path, "execution", f"{name}-exec", f"ECS task execution role of {name}: image pull and log delivery", assume)
+    iam_role(path, "execution", f"{name}-exec", f"ECS task execution role of {name}: image pull and log delivery", assume, refs=ref("data.aws_iam_policy_document.assume[0].json"))
     edoc = P.policy_document(path, "execution", [
         statement("EcrAuthorizationToken", ["ecr:GetAuthorizationToken"], ["*"], conditions=[("StringEquals", "aws:RequestedRegion", [region])]),
         statement("PullImage", ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], [repo_arn]),
         statement("WriteContainerLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [f"{lg_arn}:log-stream:*"]),
     ])
-    P.resource(path, "aws_iam_role_policy", "execution", {"id": U, "name": "task-execution", "name_prefix": U, "policy": edoc, "role": U})
-    iam_role(path, "task", f"{name}-task", f"ECS task role of {name}", assume)
+    P.resource(path, "aws_iam_role_policy", "execution", {"id": U, "name": "task-execution", "name_prefix": U, "policy": edoc, "role": U}, refs={"role": ref("aws_iam_role.execution[0].id"), "policy": ref("data.aws_iam_policy_document.execution[0].json")})
+    iam_role(path, "task", f"{name}-task", f"ECS task role of {name}", assume, refs=ref("data.aws_iam_policy_document.assume[0].json"))
     if task_statements:
         tdoc = P.policy_document(path, "task", [statement(s["sid"], s["actions"], s["resources"], conditions=s.get("conditions", [])) for s in task_statements])
-        P.resource(path, "aws_iam_role_policy", "task", {"id": U, "name": "application", "name_prefix": U, "policy": tdoc, "role": U})
+        P.resource(path, "aws_iam_role_policy", "task", {"id": U, "name": "application", "name_prefix": U, "policy": tdoc, "role": U}, refs={"role": ref("aws_iam_role.task[0].id"), "policy": ref("data.aws_iam_policy_document.task[0].json")})
     return lg_name
 
 
@@ -547,7 +593,7 @@ def task_definition(path, region, name, cpu, memory, containers):
         "placement_constraints": [], "proxy_configuration": [], "region": region, "requires_compatibilities": ["FARGATE"],
         "revision": U, "runtime_platform": [{"cpu_architecture": "X86_64", "operating_system_family": "LINUX"}],
         "skip_destroy": False, "task_role_arn": U, "track_latest": False, "volume": [], **tags(None),
-    })
+    }, refs={"execution_role_arn": ref("aws_iam_role.execution[0].arn"), "task_role_arn": ref("aws_iam_role.task[0].arn")})
 
 
 def security_group(path, name, region, name_prefix, description, vpc_id):
@@ -570,7 +616,7 @@ def ecs_service(path, region, name, cluster_name, vpc_id, subnets, image, repo_a
                 alb=None):
     partition(path)
     lg_name = task_roles(path, region, name, repo_arn, task_statements)
-    log_group(path, "this", region, lg_name, retention, kms_key_arn, {"DataClass": "logs"})
+    log_group(path, "this", region, lg_name, retention, kms_key_arn, {"DataClass": "logs"}, refs={"kms_key_id": ref("var.log_kms_key_arn")})
     task_definition(path, region, name, cpu, memory, container_json(name, region, image, command, environment, port, stop_timeout))
     security_group(path, "service", region, f"{name}-tasks-", f"Tasks of {name}", vpc_id)
     for i, cidr in enumerate(egress):
@@ -661,7 +707,7 @@ def ecs_service(path, region, name, cluster_name, vpc_id, subnets, image, repo_a
             "visibility_config": [{"cloudwatch_metrics_enabled": True, "metric_name": name, "sampled_requests_enabled": False}], **tags(None),
         })
         P.resource(path, "aws_wafv2_web_acl_association", "this", {"id": U, "region": region, "resource_arn": U, "timeouts": None, "web_acl_arn": U})
-        log_group(path, "waf", region, f"aws-waf-logs-{name}", retention, kms_key_arn, {"DataClass": "logs"})
+        log_group(path, "waf", region, f"aws-waf-logs-{name}", retention, kms_key_arn, {"DataClass": "logs"}, refs={"kms_key_id": ref("var.log_kms_key_arn")})
         P.resource(path, "aws_wafv2_web_acl_logging_configuration", "this", {
             "id": U, "log_destination_configs": U, "logging_filter": [], "region": region, "resource_arn": U,
             "redacted_fields": [
@@ -677,20 +723,20 @@ def scheduled_task(path, region, name, cluster_name, vpc_id, subnets, image, rep
     cluster_arn = f"arn:{PART}:ecs:{region}:{A}:cluster/{cluster_name}"
     rule_arn = f"arn:{PART}:events:{region}:{A}:rule/{name}"
     lg_name = task_roles(path, region, name, repo_arn, task_statements)
-    log_group(path, "this", region, lg_name, retention, kms_key_arn, {"DataClass": "logs"})
+    log_group(path, "this", region, lg_name, retention, kms_key_arn, {"DataClass": "logs"}, refs={"kms_key_id": ref("var.log_kms_key_arn")})
     task_definition(path, region, name, cpu, memory, container_json(name, region, image, list(command), environment))
     security_group(path, "this", region, f"{name}-task-", f"Task {name}", vpc_id)
     for i, cidr in enumerate(egress):
         sg_rule(path, "egress", "https", region, i, "HTTPS to AWS endpoints", 443, cidr)
     assume = trust(path, "events_assume", "events.amazonaws.com",
                    [("StringEquals", "aws:SourceAccount", [A]), ("ArnEquals", "aws:SourceArn", [rule_arn])], "EventBridgeAssumesRole")
-    iam_role(path, "events", f"{name}-events", f"EventBridge starts {name}", assume)
+    iam_role(path, "events", f"{name}-events", f"EventBridge starts {name}", assume, refs=ref("data.aws_iam_policy_document.events_assume[0].json"))
     doc = P.policy_document(path, "events", [
         statement("RunTaskOnCluster", ["ecs:RunTask"], [f"arn:{PART}:ecs:{region}:{A}:task-definition/{name}:*"], conditions=[("ArnEquals", "ecs:cluster", [cluster_arn])]),
         statement("TagStartedTasks", ["ecs:TagResource"], [f"arn:{PART}:ecs:{region}:{A}:task/{cluster_name}/*"], conditions=[("StringEquals", "ecs:CreateAction", ["RunTask"])]),
         statement("PassTaskRoles", ["iam:PassRole"], [f"arn:{PART}:iam::{A}:role/{name}-exec", f"arn:{PART}:iam::{A}:role/{name}-task"], conditions=[("StringEquals", "iam:PassedToService", ["ecs-tasks.amazonaws.com"])]),
     ])
-    P.resource(path, "aws_iam_role_policy", "events", {"id": U, "name": "run-task", "name_prefix": U, "policy": doc, "role": U})
+    P.resource(path, "aws_iam_role_policy", "events", {"id": U, "name": "run-task", "name_prefix": U, "policy": doc, "role": U}, refs={"role": ref("aws_iam_role.events[0].id"), "policy": ref("data.aws_iam_policy_document.events[0].json")})
     pattern = None
     if s3_trigger:
         pattern = json.dumps({"detail": {"bucket": {"name": [s3_trigger["bucket"]]}, "object": {"key": [{"prefix": s3_trigger["prefix"]}]}},
@@ -798,7 +844,7 @@ def prod():
         users=[{"sid": "EcrEncryptsImagesThroughGrants", "arns": [deployer], "actions": ["kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey"], "via": [via["ecr"]]}])
 
     logs_target = lambda b: {"target_bucket": buckets["access_logs"], "target_prefix": f"{buckets[b]}/"}
-    secure_bucket("module.access_logs_bucket", REGION, buckets["access_logs"], "logs", 730, U, log_delivery=True)
+    secure_bucket("module.access_logs_bucket", REGION, buckets["access_logs"], "access-logs", 730, U, log_delivery=True)
     secure_bucket("module.trail_bucket", REGION, buckets["trail"], "logs", v["trail_log_expiration_days"], U,
         object_lock={"mode": "COMPLIANCE", "days": v["trail_object_lock_days"]}, access_logging=logs_target("trail"),
         policy_statements=[
@@ -925,7 +971,7 @@ def document():
                 "aws.dr": {"name": "aws", "full_name": PROVIDER, "alias": "dr", "version_constraint": "6.14.0",
                            "expressions": {"region": {"constant_value": DR}, "allowed_account_ids": {"references": ["var.account_id"]}}},
             },
-            "root_module": {"module_calls": module_calls()},
+            "root_module": root_configuration(),
         },
         "relevant_attributes": [],
         "timestamp": "2026-11-23T00:00:00Z",
@@ -935,26 +981,71 @@ def document():
     }
 
 
-def module_calls():
-    """Module calls of envs/prod with their sources (expressions are left out of this fixture)."""
-    calls = {}
-    for path, _, _ in P.managed:
-        if path:
-            calls.setdefault(path.split(".")[1], None)
-    sources = {
-        "kms_logs": "kms-key", "kms_pii": "kms-key", "kms_pii_dr": "kms-key", "kms_hmac": "kms-key", "kms_stream": "kms-key",
-        "kms_audit": "kms-key", "kms_ecr": "kms-key", "access_logs_bucket": "secure-bucket", "trail_bucket": "secure-bucket",
-        "reports_bucket": "secure-bucket", "batch_input_bucket": "secure-bucket", "batch_output_bucket": "secure-bucket",
-        "batch_output_dr_bucket": "secure-bucket", "trail": "cloudtrail", "security_stream": "kinesis-stream",
-        "ecr_auditor": "ecr-repository", "ecr_log_shipper": "ecr-repository", "ecr_translator": "ecr-repository",
-        "translator": "ecs-service", "log_shipper": "ecs-service", "translator_batch": "ecs-scheduled-task", "auditor": "ecs-scheduled-task",
-    }
-    out = {}
-    for name in calls:
-        out[name] = {"source": f"../../modules/{sources[name]}"}
+SOURCES = {
+    "kms_logs": "kms-key", "kms_pii": "kms-key", "kms_pii_dr": "kms-key", "kms_hmac": "kms-key", "kms_stream": "kms-key",
+    "kms_audit": "kms-key", "kms_ecr": "kms-key", "access_logs_bucket": "secure-bucket", "trail_bucket": "secure-bucket",
+    "reports_bucket": "secure-bucket", "batch_input_bucket": "secure-bucket", "batch_output_bucket": "secure-bucket",
+    "batch_output_dr_bucket": "secure-bucket", "trail": "cloudtrail", "security_stream": "kinesis-stream",
+    "ecr_auditor": "ecr-repository", "ecr_log_shipper": "ecr-repository", "ecr_translator": "ecr-repository",
+    "translator": "ecs-service", "log_shipper": "ecs-service", "translator_batch": "ecs-scheduled-task", "auditor": "ecs-scheduled-task",
+}
+
+# Outputs of each module source that envs/prod uses, with what they refer to.
+OUTPUTS = {
+    "kms-key": {"key_arn": "aws_kms_key.this[0].arn", "alias_name": "aws_kms_alias.this[0].name"},
+    "secure-bucket": {"s3_bucket_id": "aws_s3_bucket.this[0].id", "s3_bucket_arn": "aws_s3_bucket.this[0].arn"},
+    "cloudtrail": {"queue_url": "aws_sqs_queue.this[0].id", "cloudtrail_arn": "aws_cloudtrail.this[0].arn"},
+    "kinesis-stream": {"kinesis_stream_arn": "aws_kinesis_stream.this[0].arn"},
+    "ecr-repository": {"repository_name": "aws_ecr_repository.this[0].name", "repository_url": "aws_ecr_repository.this[0].repository_url"},
+    "ecs-service": {"alb_dns_name": "aws_lb.this[0].dns_name"},
+    "ecs-scheduled-task": {"task_definition_arn": "aws_ecs_task_definition.this[0].arn"},
+}
+
+# Inputs of the module calls in envs/prod that refer to other modules (what the plan cannot know yet).
+CALL_REFS = {
+    "access_logs_bucket": {"kms_key_arn": ["module.kms_logs.key_arn"]},
+    "trail_bucket": {"kms_key_arn": ["module.kms_logs.key_arn"]},
+    "reports_bucket": {"kms_key_arn": ["module.kms_audit.key_arn"]},
+    "batch_input_bucket": {"kms_key_arn": ["module.kms_pii.key_arn"]},
+    "batch_output_bucket": {"kms_key_arn": ["module.kms_pii.key_arn"],
+                            "replication": ["local.buckets.batch_dr", "module.kms_pii_dr.key_arn", "var.dr_region"]},
+    "batch_output_dr_bucket": {"kms_key_arn": ["module.kms_pii_dr.key_arn"]},
+    "trail": {"kms_key_arn": ["module.kms_logs.key_arn"], "s3_bucket_name": ["local.buckets.trail"]},
+    "security_stream": {"kms_key_arn": ["module.kms_stream.key_arn"]},
+    "ecr_auditor": {"kms_key_arn": ["module.kms_ecr.key_arn"]},
+    "ecr_log_shipper": {"kms_key_arn": ["module.kms_ecr.key_arn"]},
+    "ecr_translator": {"kms_key_arn": ["module.kms_ecr.key_arn"]},
+    "translator": {"log_kms_key_arn": ["module.kms_logs.key_arn"], "cluster_arn": ["aws_ecs_cluster.this.arn"],
+                   "image": ["local.registry", "module.ecr_translator.repository_name", "var.image_tags.translator"]},
+    "log_shipper": {"log_kms_key_arn": ["module.kms_logs.key_arn"], "cluster_arn": ["aws_ecs_cluster.this.arn"],
+                    "image": ["local.registry", "module.ecr_log_shipper.repository_name", "var.image_tags.log_shipper"]},
+    "translator_batch": {"log_kms_key_arn": ["module.kms_logs.key_arn"], "cluster_arn": ["aws_ecs_cluster.this.arn"],
+                         "image": ["local.registry", "module.ecr_translator.repository_name", "var.image_tags.translator"]},
+    "auditor": {"log_kms_key_arn": ["module.kms_logs.key_arn"], "cluster_arn": ["aws_ecs_cluster.this.arn"],
+                "image": ["local.registry", "module.ecr_auditor.repository_name", "var.image_tags.auditor"]},
+}
+
+
+def root_configuration():
+    """`configuration.root_module`: resources with the references of their unknown attributes, and module
+    calls with their sources, providers, input references and the outputs used. (Constant expressions
+    are left out; a real plan lists them too.)"""
+    root = {"resources": list(P.config.get("", {}).values()), "module_calls": {}}
+    for path, resources in P.config.items():
+        if not path:
+            continue
+        name = path.split(".")[1]
+        src = SOURCES[name]
+        call = {"source": f"../../modules/{src}",
+                "expressions": {k: ref(*v) for k, v in CALL_REFS.get(name, {}).items()},
+                "module": {
+                    "outputs": {o: {"expression": ref(target)} for o, target in OUTPUTS[src].items()},
+                    "resources": list(resources.values()),
+                }}
         if name in ("kms_pii_dr", "batch_output_dr_bucket"):
-            out[name]["providers"] = {"aws": "aws.dr"}
-    return out
+            call["providers"] = {"aws": "aws.dr"}
+        root["module_calls"][name] = call
+    return root
 
 
 def main():

@@ -45,6 +45,10 @@ locals {
     translator  = "arn:${local.partition}:ecr:${var.region}:${local.account}:repository/fcm-guard/translator"
   }
 
+  # Image references and the queue URL are spelled out (not module outputs) so they are known at plan time.
+  registry  = "${local.account}.dkr.ecr.${var.region}.amazonaws.com"
+  queue_url = "https://sqs.${var.region}.amazonaws.com/${local.account}/${local.trail_name}-objects"
+
   in_canada = [{ test = "StringEquals", variable = "aws:RequestedRegion", values = local.regions }]
   via       = { for s in ["s3", "sqs", "kinesis", "logs", "ecr"] : s => "${s}.${var.region}.amazonaws.com" }
 }
@@ -261,7 +265,7 @@ module "access_logs_bucket" {
 
   bucket          = local.buckets.access_logs
   account_id      = local.account
-  data_class      = "logs"
+  data_class      = "access-logs"
   expiration_days = 730
   kms_key_arn     = module.kms_logs.key_arn
   log_delivery    = true
@@ -347,7 +351,7 @@ module "trail" {
   name                   = local.trail_name
   account_id             = local.account
   region                 = var.region
-  s3_bucket_name         = module.trail_bucket.s3_bucket_id
+  s3_bucket_name         = local.buckets.trail
   kms_key_arn            = module.kms_logs.key_arn
   log_retention_days     = var.log_retention_days
   data_event_bucket_arns = [local.bucket_arn.batch_input, local.bucket_arn.batch_output]
@@ -402,7 +406,7 @@ module "translator" {
   cluster_name       = aws_ecs_cluster.this.name
   vpc_id             = var.vpc_id
   subnet_ids         = var.private_subnet_ids
-  image              = "${module.ecr_translator.repository_url}:${var.image_tags.translator}"
+  image              = "${local.registry}/${module.ecr_translator.repository_name}:${var.image_tags.translator}"
   ecr_repository_arn = local.repo_arn.translator
   command            = ["serve", "--listen", "0.0.0.0:8080", "--log-format", "json"]
   environment = {
@@ -451,12 +455,12 @@ module "log_shipper" {
   cluster_name       = aws_ecs_cluster.this.name
   vpc_id             = var.vpc_id
   subnet_ids         = var.private_subnet_ids
-  image              = "${module.ecr_log_shipper.repository_url}:${var.image_tags.log_shipper}"
+  image              = "${local.registry}/${module.ecr_log_shipper.repository_name}:${var.image_tags.log_shipper}"
   ecr_repository_arn = local.repo_arn.log_shipper
   command            = ["run", "--log-format", "json"]
   environment = {
     LOG_SHIPPER_SOURCE    = "cloudtrail-sqs"
-    LOG_SHIPPER_QUEUE_URL = module.trail.queue_url
+    LOG_SHIPPER_QUEUE_URL = local.queue_url
     LOG_SHIPPER_STREAM    = local.stream_name
   }
   cpu                  = var.log_shipper.cpu
@@ -507,7 +511,7 @@ module "translator_batch" {
   cluster_name       = aws_ecs_cluster.this.name
   vpc_id             = var.vpc_id
   subnet_ids         = var.private_subnet_ids
-  image              = "${module.ecr_translator.repository_url}:${var.image_tags.translator}"
+  image              = "${local.registry}/${module.ecr_translator.repository_name}:${var.image_tags.translator}"
   ecr_repository_arn = local.repo_arn.translator
   environment = {
     TRANSLATOR_KMS_KEY_ID  = module.kms_pii.alias_name
@@ -556,7 +560,7 @@ module "auditor" {
   cluster_name        = aws_ecs_cluster.this.name
   vpc_id              = var.vpc_id
   subnet_ids          = var.private_subnet_ids
-  image               = "${module.ecr_auditor.repository_url}:${var.image_tags.auditor}"
+  image               = "${local.registry}/${module.ecr_auditor.repository_name}:${var.image_tags.auditor}"
   ecr_repository_arn  = local.repo_arn.auditor
   schedule_expression = var.auditor_schedule
   command = [

@@ -15,23 +15,23 @@ variable "account_id" {
 }
 
 variable "data_class" {
-  description = "Data class of the objects, written to the `DataClass` tag and driving the lifecycle: `pii` (expiry of at most 2555 days), `logs` (kept at least 365 days) or `internal`."
+  description = "Data class of the objects, written to the `DataClass` tag and driving the lifecycle: `pii` (expiry of at most 2555 days), `logs` (kept at least 365 days), `access-logs` (S3 server access logs: kept at least 365 days, no Object Lock default retention, which S3 log delivery does not support) or `internal`."
   type        = string
 
   validation {
-    condition     = contains(["pii", "logs", "internal"], var.data_class)
-    error_message = "data_class must be one of: pii, logs, internal."
+    condition     = contains(["pii", "logs", "access-logs", "internal"], var.data_class)
+    error_message = "data_class must be one of: pii, logs, access-logs, internal."
   }
 }
 
 variable "expiration_days" {
-  description = "Days after which current object versions expire. PII: 1-2555 days (7 years). Logs: at least 365 days."
+  description = "Days after which current object versions expire. PII: 1-2555 days (7 years). Logs and access logs: at least 365 days."
   type        = number
 
   validation {
     condition = var.expiration_days >= 1 && (
       var.data_class != "pii" || var.expiration_days <= 2555) && (
-    var.data_class != "logs" || var.expiration_days >= 365)
+    !contains(["logs", "access-logs"], var.data_class) || var.expiration_days >= 365)
     error_message = "PII must expire within 2555 days; logs must be kept at least 365 days."
   }
 }
@@ -61,8 +61,8 @@ variable "object_lock" {
   default = null
 
   validation {
-    condition     = var.object_lock == null || try(contains(["GOVERNANCE", "COMPLIANCE"], var.object_lock.mode) && var.object_lock.days >= 1, false)
-    error_message = "object_lock.mode must be GOVERNANCE or COMPLIANCE and object_lock.days at least 1."
+    condition     = var.object_lock == null || try(contains(["GOVERNANCE", "COMPLIANCE"], var.object_lock.mode) && var.object_lock.days >= 1 && var.data_class != "access-logs", false)
+    error_message = "object_lock.mode must be GOVERNANCE or COMPLIANCE and object_lock.days at least 1; access-logs buckets cannot have a default retention (S3 server access log delivery fails on such buckets)."
   }
 }
 
