@@ -339,5 +339,176 @@ async fn collects_seeded_account_through_assumed_role() {
     assert!(k.deletion_date.is_some());
     assert_eq!(inv.kms_keys.len(), 4);
     assert!(inv.trails.is_empty() && inv.log_groups.is_empty() && inv.kinesis_streams.is_empty());
-    let _ = StreamEncryption::None;
+}
+
+/// Trails (deduplicated across regions), log groups, streams and roles with their policies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collects_trails_logs_streams_and_roles() {
+    let Some(endpoint) = common::emulator::endpoint("collects_trails_logs_streams_and_roles") else { return };
+    let acct = seed::fresh_account(&endpoint).await;
+    let cfg = &acct.cfg;
+    let sfx = &acct.suffix;
+    let (_, key_arn) = seed::key(cfg, "ca-central-1", &format!("logs-{sfx}"), true).await;
+
+    // Trails: a multi-region, validated, encrypted, logging trail; a stopped single-region one.
+    let trail_bucket = format!("trail-logs-{sfx}");
+    seed::bucket(cfg, "ca-central-1", &trail_bucket, &[("DataClass", "logs")]).await;
+    let ct = aws_sdk_cloudtrail::Client::new(&seed::in_region(cfg, "ca-central-1"));
+    ct.create_trail()
+        .name(format!("org-{sfx}"))
+        .s3_bucket_name(&trail_bucket)
+        .is_multi_region_trail(true)
+        .enable_log_file_validation(true)
+        .kms_key_id(&key_arn)
+        .send()
+        .await
+        .unwrap();
+    ct.start_logging().name(format!("org-{sfx}")).send().await.unwrap();
+    let ctw = aws_sdk_cloudtrail::Client::new(&seed::in_region(cfg, "ca-west-1"));
+    ctw.create_trail().name(format!("local-{sfx}")).s3_bucket_name(&trail_bucket).send().await.unwrap();
+
+    // Log groups: retention + KMS; never-expiring; short retention tagged as logs.
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&seed::in_region(cfg, "ca-central-1"));
+    let kept = format!("/fcm/app-{sfx}");
+    logs.create_log_group().log_group_name(&kept).kms_key_id(&key_arn).tags("DataClass", "logs").send().await.unwrap();
+    logs.put_retention_policy().log_group_name(&kept).retention_in_days(400).send().await.unwrap();
+    let forever = format!("/fcm/forever-{sfx}");
+    logs.create_log_group().log_group_name(&forever).send().await.unwrap();
+    let logs_e = aws_sdk_cloudwatchlogs::Client::new(&seed::in_region(cfg, "us-east-1"));
+    let short = format!("/fcm/short-{sfx}");
+    logs_e.create_log_group().log_group_name(&short).tags("DataClass", "logs").send().await.unwrap();
+    logs_e.put_retention_policy().log_group_name(&short).retention_in_days(7).send().await.unwrap();
+
+    // Streams: CMK-encrypted; unencrypted; AWS managed key.
+    let kin = aws_sdk_kinesis::Client::new(&seed::in_region(cfg, "ca-central-1"));
+    let kinw = aws_sdk_kinesis::Client::new(&seed::in_region(cfg, "ca-west-1"));
+    let (cmk_stream, plain_stream, managed_stream) =
+        (format!("events-{sfx}"), format!("plain-{sfx}"), format!("managed-{sfx}"));
+    kin.create_stream().stream_name(&cmk_stream).shard_count(1).send().await.unwrap();
+    kin.start_stream_encryption()
+        .stream_name(&cmk_stream)
+        .encryption_type(aws_sdk_kinesis::types::EncryptionType::Kms)
+        .key_id(&key_arn)
+        .send()
+        .await
+        .unwrap();
+    kin.add_tags_to_stream().stream_name(&cmk_stream).tags("DataClass", "pii").send().await.unwrap();
+    kin.create_stream().stream_name(&plain_stream).shard_count(1).send().await.unwrap();
+    kinw.create_stream().stream_name(&managed_stream).shard_count(1).send().await.unwrap();
+    kinw.start_stream_encryption()
+        .stream_name(&managed_stream)
+        .encryption_type(aws_sdk_kinesis::types::EncryptionType::Kms)
+        .key_id("alias/aws/kinesis")
+        .send()
+        .await
+        .unwrap();
+
+    // Roles: admin (AWS managed policy), inline wildcard, a customer managed policy in v2.
+    let iam = aws_sdk_iam::Client::new(cfg);
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    for r in ["admin", "wild", "scoped"] {
+        iam.create_role().role_name(format!("{r}-{sfx}")).assume_role_policy_document(trust).send().await.unwrap();
+    }
+    iam.attach_role_policy()
+        .role_name(format!("admin-{sfx}"))
+        .policy_arn("arn:aws:iam::aws:policy/AdministratorAccess")
+        .send()
+        .await
+        .unwrap();
+    let wild = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#;
+    iam.put_role_policy()
+        .role_name(format!("wild-{sfx}"))
+        .policy_name("everything-s3")
+        .policy_document(wild)
+        .send()
+        .await
+        .unwrap();
+    let v1 = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+    let v2 =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kinesis:PutRecords","Resource":"*"}]}"#;
+    let pol = iam.create_policy().policy_name(format!("shipper-{sfx}")).policy_document(v1).send().await.unwrap();
+    let pol_arn = pol.policy().unwrap().arn().unwrap().to_string();
+    iam.create_policy_version().policy_arn(&pol_arn).policy_document(v2).set_as_default(true).send().await.unwrap();
+    iam.attach_role_policy().role_name(format!("scoped-{sfx}")).policy_arn(&pol_arn).send().await.unwrap();
+
+    let inv = collect(&options(&endpoint, &acct.role_arn)).await;
+    assert!(inv.collection_errors.is_empty(), "{:#?}", inv.collection_errors);
+
+    // One entry per trail although the multi-region one shows up in all three regions.
+    assert_eq!(inv.trails.len(), 2, "{:#?}", inv.trails);
+    let org = inv.trails.iter().find(|t| t.name == format!("org-{sfx}")).unwrap();
+    assert_eq!(org.home_region, "ca-central-1");
+    assert_eq!(org.multi_region, Fact::Known(true));
+    assert_eq!(org.is_logging, Fact::Known(true));
+    assert_eq!(org.log_file_validation, Fact::Known(true));
+    assert_eq!(org.kms_key_id, Fact::Known(Some(key_arn.clone())));
+    assert_eq!(org.s3_bucket, Fact::Known(Some(trail_bucket.clone())));
+    let local = inv.trails.iter().find(|t| t.name == format!("local-{sfx}")).unwrap();
+    assert_eq!(local.home_region, "ca-west-1");
+    assert_eq!(local.multi_region, Fact::Known(false));
+    assert_eq!(local.is_logging, Fact::Known(false));
+    assert_eq!(local.log_file_validation, Fact::Known(false));
+    assert_eq!(local.kms_key_id, Fact::Known(None));
+
+    assert_eq!(inv.log_groups.len(), 3);
+    let g = inv.log_groups.iter().find(|g| g.name == kept).unwrap();
+    assert_eq!((g.region.as_str(), &g.retention_days), ("ca-central-1", &Fact::Known(Some(400))));
+    assert_eq!(g.kms_key_id, Fact::Known(Some(key_arn.clone())));
+    assert_eq!(g.tags.known().unwrap().get("DataClass").map(String::as_str), Some("logs"));
+    let g = inv.log_groups.iter().find(|g| g.name == forever).unwrap();
+    assert_eq!((&g.retention_days, &g.kms_key_id), (&Fact::Known(None), &Fact::Known(None)));
+    let g = inv.log_groups.iter().find(|g| g.name == short).unwrap();
+    assert_eq!((g.region.as_str(), &g.retention_days), ("us-east-1", &Fact::Known(Some(7))));
+
+    assert_eq!(inv.kinesis_streams.len(), 3);
+    let s = inv.kinesis_streams.iter().find(|s| s.name == cmk_stream).unwrap();
+    assert_eq!(s.encryption_type, Fact::Known(StreamEncryption::Kms));
+    assert_eq!(s.kms_key_id, Fact::Known(Some(key_arn.clone())));
+    assert_eq!(s.retention_hours, Fact::Known(24));
+    assert_eq!(s.tags.known().unwrap().get("DataClass").map(String::as_str), Some("pii"));
+    let s = inv.kinesis_streams.iter().find(|s| s.name == plain_stream).unwrap();
+    assert_eq!((&s.encryption_type, &s.kms_key_id), (&Fact::Known(StreamEncryption::None), &Fact::Known(None)));
+    let s = inv.kinesis_streams.iter().find(|s| s.name == managed_stream).unwrap();
+    assert_eq!((s.region.as_str(), &s.kms_key_id), ("ca-west-1", &Fact::Known(Some("alias/aws/kinesis".into()))));
+
+    assert_eq!(inv.iam_roles.len(), 3, "{:?}", inv.iam_roles.iter().map(|r| &r.name).collect::<Vec<_>>());
+    let r = inv.iam_roles.iter().find(|r| r.name == format!("admin-{sfx}")).unwrap();
+    assert_eq!(r.trust_policy.known().unwrap()["Statement"][0]["Principal"]["Service"], "ecs-tasks.amazonaws.com");
+    let attached = r.attached_policies.known().unwrap();
+    assert_eq!(attached[0].name, "AdministratorAccess");
+    assert_eq!(attached[0].document.known().unwrap()["Statement"][0]["Action"], "*");
+    let r = inv.iam_roles.iter().find(|r| r.name == format!("wild-{sfx}")).unwrap();
+    let inline = r.inline_policies.known().unwrap();
+    assert_eq!(inline[0].name, "everything-s3");
+    assert_eq!(inline[0].document.known().unwrap()["Statement"][0]["Action"], "s3:*", "URL-decoded");
+    let r = inv.iam_roles.iter().find(|r| r.name == format!("scoped-{sfx}")).unwrap();
+    let attached = r.attached_policies.known().unwrap();
+    assert_eq!(attached[0].default_version_id.as_deref(), Some("v2"));
+    assert_eq!(
+        attached[0].document.known().unwrap()["Statement"][0]["Action"],
+        "kinesis:PutRecords",
+        "default version only"
+    );
+}
+
+/// An unreachable endpoint fails fast with one clear collection error (no hang).
+#[tokio::test]
+async fn unreachable_endpoint_fails_fast() {
+    // A port nothing listens on: bind, read the port, close.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let started = std::time::Instant::now();
+    let inv = collect(&CollectOptions {
+        regions: vec!["ca-central-1".into()],
+        endpoint_url: Some(format!("http://127.0.0.1:{port}")),
+        ..CollectOptions::default()
+    })
+    .await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(15), "took {:?}", started.elapsed());
+    assert_eq!(inv.collection_errors.len(), 1, "{:#?}", inv.collection_errors);
+    let e = &inv.collection_errors[0];
+    assert_eq!((e.service.as_str(), e.operation.as_str()), ("sts", "GetCallerIdentity"));
+    // Connection refused; or, without any credentials in the environment, no credentials.
+    assert!(["DispatchFailure", "ConstructionFailure"].contains(&e.code.as_str()), "{}", e.code);
+    assert!(e.message.contains("cannot start collection"), "{}", e.message);
+    assert!(inv.accounts.is_empty() && inv.buckets.is_empty());
 }
