@@ -5,18 +5,18 @@
 //! consortium only as keyed HMAC tokens; PII that the translator persists or hands to the case
 //! UI is envelope-encrypted ([`crypto`]); errors name fields and rules, never values.
 
-//TMP pub mod batch;
-//TMP pub mod cli;
+pub mod batch;
+pub mod cli;
 pub mod crypto;
-//TMP pub mod csvmap;
+pub mod csvmap;
 pub mod deadletter;
 pub mod error;
 pub mod json;
-//TMP pub mod kms;
+pub mod kms;
 pub mod model;
 pub mod normalize;
-//TMP pub mod s3io;
-//TMP pub mod serve;
+pub mod s3io;
+pub mod serve;
 pub mod translate;
 pub mod validate;
 
