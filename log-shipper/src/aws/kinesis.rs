@@ -53,7 +53,20 @@ impl Transport for KinesisTransport {
                 })?;
             req = req.records(entry);
         }
-        let out = req.send().await.map_err(|e| call_error(&e))?;
+        let out = req.send().await.map_err(|e| {
+            let mut ce = call_error(&e);
+            // Typed check as well: the code is not always in the error metadata.
+            if let Some(se) = e.as_service_error() {
+                if se.is_provisioned_throughput_exceeded_exception() {
+                    ce.throttled = true;
+                    ce.retriable = true;
+                    if ce.code == "Unknown" || ce.code == "Transport" {
+                        ce.code = "ProvisionedThroughputExceededException".into();
+                    }
+                }
+            }
+            ce
+        })?;
         Ok(out
             .records()
             .iter()
@@ -74,7 +87,20 @@ impl Transport for KinesisTransport {
                 None if self.is_arn() => req.stream_arn(&self.stream),
                 None => req.stream_name(&self.stream),
             };
-            let out = req.send().await.map_err(|e| call_error(&e))?;
+            let out = req.send().await.map_err(|e| {
+                let mut ce = call_error(&e);
+                // Typed check as well: the code is not always in the error metadata.
+                if let Some(se) = e.as_service_error() {
+                    if se.is_limit_exceeded_exception() {
+                        ce.throttled = true;
+                        ce.retriable = true;
+                        if ce.code == "Unknown" || ce.code == "Transport" {
+                            ce.code = "ProvisionedThroughputExceededException".into();
+                        }
+                    }
+                }
+                ce
+            })?;
             for s in out.shards() {
                 let open = s.sequence_number_range().is_none_or(|r| r.ending_sequence_number().is_none());
                 if let (true, Some(h)) = (open, s.hash_key_range()) {
