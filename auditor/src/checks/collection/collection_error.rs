@@ -7,20 +7,22 @@ use crate::inventory::Inventory;
 /// Evaluator.
 pub fn check(inv: &Inventory, _s: &Settings, sink: &mut Sink<'_>) {
     for e in &inv.collection_errors {
-        let scope = e.resource.clone().unwrap_or_else(|| e.service.clone());
-        let id = format!("{}:{}:{}", e.service, e.operation, scope);
+        let id = match &e.resource {
+            Some(r) => format!("{}/{r}", e.service),
+            None => e.service.clone(),
+        };
         let res = Res {
             service: "collection",
             kind: "collection",
+            name: id.clone(),
             id,
-            name: scope,
             account: e.account.clone(),
             region: e.region.clone(),
             ..Res::default()
         };
         let f = sink.report(
             &res,
-            "",
+            &format!("/{}", e.operation),
             format!("{} {} failed ({}); what it returns was not audited", e.service, e.operation, e.code),
         );
         f.service = Some(e.service.clone());
