@@ -537,3 +537,95 @@ fn generated_files_are_current() {
         assert!(out.status.success(), "{script} --check: {}", String::from_utf8_lossy(&out.stderr));
     }
 }
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Every binary of the workspace has a multi-stage, non-root image built from the workspace.
+#[test]
+fn images_are_multi_stage_minimal_and_non_root() {
+    let workspace: toml::Value =
+        toml::from_str(&std::fs::read_to_string(repo_root().join("Cargo.toml")).unwrap()).unwrap();
+    let members: Vec<&str> =
+        workspace["workspace"]["members"].as_array().unwrap().iter().filter_map(|m| m.as_str()).collect();
+    let mut problems = Vec::new();
+    let mut images = 0;
+    for m in members {
+        let manifest: toml::Value =
+            toml::from_str(&std::fs::read_to_string(repo_root().join(m).join("Cargo.toml")).unwrap()).unwrap();
+        let Some(bins) = manifest.get("bin").and_then(toml::Value::as_array) else { continue };
+        for bin in bins.iter().filter_map(|b| b.get("name").and_then(toml::Value::as_str)) {
+            images += 1;
+            let path = repo_root().join("docker").join(format!("{bin}.Dockerfile"));
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                problems.push(format!("{bin}: no docker/{bin}.Dockerfile"));
+                continue;
+            };
+            let froms: Vec<&str> = text.lines().filter(|l| l.trim_start().starts_with("FROM ")).collect();
+            if froms.len() < 2 || !froms[0].contains(" AS builder") {
+                problems.push(format!("{bin}: expected a builder stage and a runtime stage, got {froms:?}"));
+            }
+            if !text.contains("ARG RUNTIME_IMAGE=gcr.io/distroless/cc-debian12:nonroot")
+                || froms.last() != Some(&"FROM ${RUNTIME_IMAGE}")
+            {
+                problems.push(format!("{bin}: runtime stage must be distroless cc nonroot"));
+            }
+            if !text.contains(&format!("cargo build --release --locked -p {m} --bin {bin}")) {
+                problems.push(format!("{bin}: must build `-p {m} --bin {bin}` from the locked workspace"));
+            }
+            let user = text.lines().rev().find_map(|l| l.trim().strip_prefix("USER ")).unwrap_or("");
+            if user.is_empty() || user.starts_with('0') || user.starts_with("root") {
+                problems.push(format!("{bin}: final USER must be non-root, got {user:?}"));
+            }
+            if !text.contains(&format!("ENTRYPOINT [\"/usr/local/bin/{bin}\"]")) {
+                problems.push(format!("{bin}: ENTRYPOINT must be the tool"));
+            }
+        }
+    }
+    assert!(images >= 4, "expected the four tools, found {images} binaries");
+    let ignore = std::fs::read_to_string(repo_root().join(".dockerignore")).unwrap_or_default();
+    for p in ["target", ".git", ".venv"] {
+        if !ignore.lines().any(|l| l.trim() == p) {
+            problems.push(format!(".dockerignore: {p} should not be in the build context"));
+        }
+    }
+    assert!(problems.is_empty(), "image problems:\n{}", problems.join("\n"));
+}
+
+/// Both pipelines run the gates in order, and prod applies only after a manual approval.
+#[test]
+fn pipelines_gate_the_plan_before_apply() {
+    let steps = [
+        "terraform fmt -check",
+        "validate",
+        "terraform plan",
+        "terraform show -json tfplan > plan.json",
+        "policy-lint check plan.json --format sarif",
+        "auditor check --plan plan.json",
+        "terraform apply",
+    ];
+    let mut problems = Vec::new();
+    for (file, approval) in
+        [(".github/workflows/terraform.yml", "environment: prod"), ("Jenkinsfile", "input message:")]
+    {
+        let text = std::fs::read_to_string(repo_root().join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let mut at = 0;
+        for step in steps {
+            match text[at..].find(step) {
+                Some(i) => at += i + step.len(),
+                None => problems.push(format!("{file}: `{step}` missing or out of order")),
+            }
+        }
+        let approve = text.find(approval);
+        let apply = text.rfind("terraform apply");
+        if !matches!((approve, apply), (Some(a), Some(b)) if a < b) {
+            problems.push(format!("{file}: prod apply must come after a manual approval (`{approval}`)"));
+        }
+    }
+    let gha = std::fs::read_to_string(repo_root().join(".github/workflows/terraform.yml")).unwrap();
+    if !gha.contains("github/codeql-action/upload-sarif") {
+        problems.push("terraform.yml: the policy-lint SARIF must be uploaded to code scanning".into());
+    }
+    assert!(problems.is_empty(), "pipeline problems:\n{}", problems.join("\n"));
+}

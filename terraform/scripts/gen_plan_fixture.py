@@ -779,7 +779,6 @@ def prod():
     buckets = {
         "access_logs": f"{name}-{REGION}-access-logs-{A}",
         "trail": f"{name}-{REGION}-cloudtrail-{A}",
-        "reports": f"{name}-{REGION}-audit-reports-{A}",
         "batch_input": f"{name}-{REGION}-batch-input-{A}",
         "batch_output": f"{name}-{REGION}-batch-output-{A}",
         "batch_dr": f"{name}-{DR}-batch-output-{A}",
@@ -837,9 +836,6 @@ def prod():
     if v["stream_consumer_role_arns"]:
         stream_users.append({"sid": "SecurityTeamReadsStream", "arns": v["stream_consumer_role_arns"], "actions": ["kms:Decrypt"], "via": [via["kinesis"]]})
     kms["stream"] = kms_key("module.kms_stream", REGION, f"{name}-stream", f"Security team's Kinesis stream of {name}", [deployer], [task_role["auditor"]], users=stream_users)
-    kms["audit"] = kms_key("module.kms_audit", REGION, f"{name}-audit", f"Audit reports of {name}", [deployer], [task_role["auditor"]],
-        users=[{"sid": "AuditorWritesReports", "arns": [task_role["auditor"]], "actions": ["kms:GenerateDataKey", "kms:Decrypt"], "via": [via["s3"]]}],
-        services=[{"sid": "S3DeliversAccessLogs", "service": "logging.s3.amazonaws.com", "actions": ["kms:GenerateDataKey"], "conditions": [("StringEquals", "aws:SourceAccount", [A])]}])
     kms["ecr"] = kms_key("module.kms_ecr", REGION, f"{name}-images", f"Container images of {name}", [deployer], [task_role["auditor"]],
         users=[{"sid": "EcrEncryptsImagesThroughGrants", "arns": [deployer], "actions": ["kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey"], "via": [via["ecr"]]}])
 
@@ -854,7 +850,6 @@ def prod():
              "resources": [f"{barn['trail']}/AWSLogs/{A}/*"],
              "conditions": [("StringEquals", "aws:SourceArn", [trail_arn]), ("StringEquals", "s3:x-amz-acl", ["bucket-owner-full-control"])]},
         ])
-    secure_bucket("module.reports_bucket", REGION, buckets["reports"], "logs", 2557, U, object_lock={"mode": "GOVERNANCE", "days": 365}, access_logging=logs_target("reports"))
     secure_bucket("module.batch_input_bucket", REGION, buckets["batch_input"], "pii", v["pii_batch_expiration_days"], U, noncurrent_days=1,
         eventbridge=True, access_logging=logs_target("batch_input"))
     secure_bucket("module.batch_output_bucket", REGION, buckets["batch_output"], "pii", v["pii_batch_expiration_days"], U, noncurrent_days=1,
@@ -900,7 +895,7 @@ def prod():
     per_region = lambda fmt: [fmt.format(r=r) for r in regions]
     scheduled_task("module.auditor", REGION, comp["auditor"], image=f"{repo['auditor']['repository_url']}:{v['image_tags']['auditor']}",
         repo_arn=repo_arn["auditor"], environment={}, cpu=1024, memory=2048, schedule=v["auditor_schedule"],
-        command=["run", "--regions", ",".join(regions), "--format", "json", "--publish", f"s3://{buckets['reports']}/reports/", "--log-format", "json"],
+        command=["run", "--regions", ",".join(regions), "--format", "json", "--log-format", "json"],
         task_statements=[
             {"sid": "ListAccountInventory", "actions": ["cloudtrail:DescribeTrails", "cloudtrail:ListTrails", "ecs:ListClusters", "ecs:ListServices", "kinesis:ListStreams",
                                                         "kms:ListAliases", "kms:ListKeys", "s3:GetAccountPublicAccessBlock", "s3:ListAllMyBuckets"],
@@ -920,7 +915,6 @@ def prod():
             {"sid": "ReadRolesAndPolicies", "actions": ["iam:GetPolicy", "iam:GetPolicyVersion", "iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies"],
              "resources": [f"arn:{PART}:iam::{A}:role/*", f"arn:{PART}:iam::{A}:policy/*", f"arn:{PART}:iam::aws:policy/*"]},
             {"sid": "ListRoles", "actions": ["iam:ListRoles"], "resources": ["*"]},
-            {"sid": "PublishReports", "actions": ["s3:PutObject"], "resources": [f"{barn['reports']}/reports/*"], "conditions": in_canada},
         ], **common)
 
 
@@ -983,8 +977,8 @@ def document():
 
 SOURCES = {
     "kms_logs": "kms-key", "kms_pii": "kms-key", "kms_pii_dr": "kms-key", "kms_hmac": "kms-key", "kms_stream": "kms-key",
-    "kms_audit": "kms-key", "kms_ecr": "kms-key", "access_logs_bucket": "secure-bucket", "trail_bucket": "secure-bucket",
-    "reports_bucket": "secure-bucket", "batch_input_bucket": "secure-bucket", "batch_output_bucket": "secure-bucket",
+"kms_ecr": "kms-key", "access_logs_bucket": "secure-bucket", "trail_bucket": "secure-bucket",
+"batch_input_bucket": "secure-bucket", "batch_output_bucket": "secure-bucket",
     "batch_output_dr_bucket": "secure-bucket", "trail": "cloudtrail", "security_stream": "kinesis-stream",
     "ecr_auditor": "ecr-repository", "ecr_log_shipper": "ecr-repository", "ecr_translator": "ecr-repository",
     "translator": "ecs-service", "log_shipper": "ecs-service", "translator_batch": "ecs-scheduled-task", "auditor": "ecs-scheduled-task",
@@ -1005,7 +999,6 @@ OUTPUTS = {
 CALL_REFS = {
     "access_logs_bucket": {"kms_key_arn": ["module.kms_logs.key_arn"]},
     "trail_bucket": {"kms_key_arn": ["module.kms_logs.key_arn"]},
-    "reports_bucket": {"kms_key_arn": ["module.kms_audit.key_arn"]},
     "batch_input_bucket": {"kms_key_arn": ["module.kms_pii.key_arn"]},
     "batch_output_bucket": {"kms_key_arn": ["module.kms_pii.key_arn"],
                             "replication": ["local.buckets.batch_dr", "module.kms_pii_dr.key_arn", "var.dr_region"]},

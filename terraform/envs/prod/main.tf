@@ -20,7 +20,6 @@ locals {
   buckets = {
     access_logs  = "${local.name}-${var.region}-access-logs-${local.account}"
     trail        = "${local.name}-${var.region}-cloudtrail-${local.account}"
-    reports      = "${local.name}-${var.region}-audit-reports-${local.account}"
     batch_input  = "${local.name}-${var.region}-batch-input-${local.account}"
     batch_output = "${local.name}-${var.region}-batch-output-${local.account}"
     batch_dr     = "${local.name}-${var.dr_region}-batch-output-${local.account}"
@@ -234,36 +233,6 @@ module "kms_stream" {
   )
 }
 
-module "kms_audit" {
-  source = "../../modules/kms-key"
-
-  name               = "${local.name}-audit"
-  description        = "Audit reports of ${local.name}"
-  account_id         = local.account
-  key_administrators = [local.deployer]
-  key_auditors       = [local.task_role.auditor]
-
-  key_users = [
-    {
-      sid          = "AuditorWritesReports"
-      arns         = [local.task_role.auditor]
-      actions      = ["kms:GenerateDataKey", "kms:Decrypt"]
-      via_services = [local.via.s3]
-    },
-  ]
-
-  service_principals = [
-    {
-      sid     = "S3DeliversAccessLogs"
-      service = "logging.s3.amazonaws.com"
-      actions = ["kms:GenerateDataKey"]
-      conditions = [
-        { test = "StringEquals", variable = "aws:SourceAccount", values = [local.account] },
-      ]
-    },
-  ]
-}
-
 module "kms_ecr" {
   source = "../../modules/kms-key"
 
@@ -328,18 +297,6 @@ module "trail_bucket" {
       ]
     },
   ]
-}
-
-module "reports_bucket" {
-  source = "../../modules/secure-bucket"
-
-  bucket          = local.buckets.reports
-  account_id      = local.account
-  data_class      = "logs"
-  expiration_days = 2557
-  kms_key_arn     = module.kms_audit.key_arn
-  object_lock     = { mode = "GOVERNANCE", days = 365 }
-  access_logging  = { target_bucket = local.buckets.access_logs, target_prefix = "${local.buckets.reports}/" }
 }
 
 module "batch_input_bucket" {
@@ -593,7 +550,7 @@ module "translator_batch" {
 }
 
 ################################################################################
-# auditor: nightly compliance audit of the account, report to the reports bucket
+# auditor: nightly compliance audit of the account
 ################################################################################
 
 module "auditor" {
@@ -609,10 +566,8 @@ module "auditor" {
   image               = "${local.registry}/${module.ecr_auditor.repository_name}:${var.image_tags.auditor}"
   ecr_repository_arn  = local.repo_arn.auditor
   schedule_expression = var.auditor_schedule
-  command = [
-    "run", "--regions", join(",", local.regions), "--format", "json",
-    "--publish", "s3://${local.buckets.reports}/reports/", "--log-format", "json",
-  ]
+  # The JSON report goes to stdout, i.e. to the task's KMS-encrypted log group (kept log_retention_days).
+  command = ["run", "--regions", join(",", local.regions), "--format", "json", "--log-format", "json"]
   cpu                = 1024
   memory             = 2048
   log_kms_key_arn    = module.kms_logs.key_arn
@@ -708,12 +663,6 @@ module "auditor" {
       sid       = "ListRoles"
       actions   = ["iam:ListRoles"]
       resources = ["*"]
-    },
-    {
-      sid        = "PublishReports"
-      actions    = ["s3:PutObject"]
-      resources  = ["${local.bucket_arn.reports}/reports/*"]
-      conditions = local.in_canada
     },
   ]
 }

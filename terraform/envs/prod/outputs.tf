@@ -26,8 +26,3 @@ output "batch_input_bucket" {
   description = "Drop translator batch files under incoming/ here."
   value       = module.batch_input_bucket.s3_bucket_id
 }
-
-output "reports_bucket" {
-  description = "Where the nightly audit reports land."
-  value       = module.reports_bucket.s3_bucket_id
-}
