@@ -200,7 +200,7 @@ fn check(args: &CheckArgs) -> Result<ExitStatus> {
         findings.extend(doc_findings);
     }
 
-    let today = jiff::Zoned::now().date();
+    let today = jiff::ZonedDateTime::now().date();
     let cfg_file = cfg.path.as_ref().map(|p| p.display().to_string());
     let applied = select::apply(findings, &filter, &cfg.exceptions, today, cfg_file.as_deref());
     let mut findings = applied.findings;
