@@ -43,8 +43,13 @@ impl ShardMap {
     ) -> Result<Self, ShardMapError> {
         let mut shards = Vec::new();
         for (id, s, e) in ranges {
-            let parse =
-                |v: &str| v.parse::<u128>().map_err(|_| ShardMapError { shard: id.to_string(), value: v.to_string() });
+            // Some emulators report the last range as ending at 2^128 (one past the maximum):
+            // clamp all-digit overflows to the maximum hash key.
+            let parse = |v: &str| match v.parse::<u128>() {
+                Ok(n) => Ok(n),
+                Err(_) if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => Ok(u128::MAX),
+                Err(_) => Err(ShardMapError { shard: id.to_string(), value: v.to_string() }),
+            };
             shards.push(Shard { id: id.to_string(), start: parse(s)?, end: parse(e)? });
         }
         shards.sort_by_key(|s| s.start);
@@ -115,5 +120,7 @@ mod tests {
         let empty = ShardMap::default();
         assert_eq!(empty.index_of(5), None);
         assert!(ShardMap::from_ranges([("s", "x", "1")]).is_err());
+        let m = ShardMap::from_ranges([("s", "0", "340282366920938463463374607431768211456")]).unwrap();
+        assert_eq!(m.index_of(u128::MAX), Some(0));
     }
 }
