@@ -40,8 +40,27 @@ impl PositionIndex {
     #[must_use]
     pub fn new(text: &str) -> Self {
         let mut map = HashMap::new();
+        // Offsets arrive in increasing order: track line and column incrementally so that
+        // indexing stays linear in the size of the text (large or minified files).
+        let bytes = text.as_bytes();
+        let (mut at, mut line, mut col) = (0usize, 1usize, 1usize);
         scan(text, |ptr, off| {
-            map.entry(ptr.to_string()).or_insert_with(|| line_col(text, off));
+            let off = off.min(bytes.len());
+            let pos = if off >= at {
+                let seg = &bytes[at..off];
+                match seg.iter().rposition(|&b| b == b'\n') {
+                    Some(nl) => {
+                        line += seg.iter().filter(|&&b| b == b'\n').count();
+                        col = 1 + seg[nl + 1..].iter().filter(|&&b| (b & 0xC0) != 0x80).count();
+                    }
+                    None => col += seg.iter().filter(|&&b| (b & 0xC0) != 0x80).count(),
+                }
+                at = off;
+                (u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(col).unwrap_or(u32::MAX))
+            } else {
+                line_col(text, off)
+            };
+            map.entry(ptr.to_string()).or_insert(pos);
         });
         Self { map }
     }
