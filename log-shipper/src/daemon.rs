@@ -365,6 +365,9 @@ async fn run_with<T: Transport>(
         events_in = metrics.events_in.load(Ordering::Relaxed),
         events_out = metrics.events_out.load(Ordering::Relaxed),
         dead_letters = metrics.dead_letters.load(Ordering::Relaxed),
+        records_out = metrics.records_out.load(Ordering::Relaxed),
+        put_calls = metrics.put_calls.load(Ordering::Relaxed),
+        retries = metrics.retries.load(Ordering::Relaxed),
         "stopped"
     );
     Ok(all_ok)
