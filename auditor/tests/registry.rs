@@ -114,3 +114,12 @@ fn framework_files_list_exactly_the_rule_mappings() {
         assert_eq!(from_file, from_rules, "{file} and the rules' [compliance].{fw} disagree");
     }
 }
+
+#[test]
+fn readme_lists_every_rule_with_its_category() {
+    let readme = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    for r in auditor::builtin_rules().rules() {
+        let row = format!("| {} | `{}` | {} |", r.code, r.category, r.severity);
+        assert!(readme.contains(&row), "README rules table lacks `{row}`");
+    }
+}
