@@ -54,7 +54,7 @@ run_mode() { # $1 = aggregate true|false
   local stream="bench-$1-$sfx"
   "$py" - "$stream" <<'PY'
 import sys, time, boto3
-k = boto3.client("kinesis")
+k = boto3.client("kinesis", region_name="ca-central-1")
 k.create_stream(StreamName=sys.argv[1], ShardCount=4)
 while k.describe_stream_summary(StreamName=sys.argv[1])["StreamDescriptionSummary"]["StreamStatus"] != "ACTIVE":
     time.sleep(0.1)
@@ -73,7 +73,7 @@ TOML
   local stored
   stored=$("$py" - "$stream" <<'PY'
 import sys, boto3
-k = boto3.client("kinesis"); n = 0
+k = boto3.client("kinesis", region_name="ca-central-1"); n = 0
 for s in k.list_shards(StreamName=sys.argv[1])["Shards"]:
     it = k.get_shard_iterator(StreamName=sys.argv[1], ShardId=s["ShardId"], ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
     while it:

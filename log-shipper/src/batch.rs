@@ -293,7 +293,7 @@ impl Aggregator {
             }
         }
         let o = self.open.entry(shard).or_insert_with(|| Open { builder: kpl::Builder::new(), subs: Vec::new() });
-        o.builder.push(&sub.partition_key, sub.data.to_vec());
+        o.builder.push(&sub.partition_key, sub.data.clone());
         o.subs.push(sub);
         out
     }

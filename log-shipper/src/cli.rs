@@ -178,6 +178,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
                 cfg.dead_letter.path = a.dead_letter;
             }
             cfg.metrics.listen = None;
+            // One-shot: nothing waits for more input, so flush partial batches quickly.
+            cfg.sink.linger = cfg.sink.linger.min(std::time::Duration::from_millis(20));
             let ok = runtime()?.block_on(crate::daemon::run(cfg))?;
             Ok(if ok { ExitStatus::Clean } else { ExitStatus::Findings })
         }

@@ -44,8 +44,8 @@ pub struct Record {
     #[prost(uint64, optional, tag = "2")]
     pub explicit_hash_key_index: Option<u64>,
     /// The payload.
-    #[prost(bytes = "vec", required, tag = "3")]
-    pub data: Vec<u8>,
+    #[prost(bytes = "bytes", required, tag = "3")]
+    pub data: bytes::Bytes,
     /// Tags.
     #[prost(message, repeated, tag = "4")]
     pub tags: Vec<Tag>,
@@ -101,7 +101,8 @@ impl Builder {
     }
 
     /// Add a sub-record.
-    pub fn push(&mut self, pk: &str, data: Vec<u8>) {
+    pub fn push(&mut self, pk: &str, data: impl Into<bytes::Bytes>) {
+        let data = data.into();
         let idx = if let Some(&i) = self.pk_index.get(pk) {
             i
         } else {
@@ -197,7 +198,7 @@ pub fn decode(data: &[u8]) -> Result<Option<Vec<SubRecord>>, KplError> {
                     .clone(),
             ),
         };
-        out.push(SubRecord { partition_key: pk.clone(), explicit_hash_key: ehk, data: r.data });
+        out.push(SubRecord { partition_key: pk.clone(), explicit_hash_key: ehk, data: r.data.to_vec() });
     }
     Ok(Some(out))
 }

@@ -69,6 +69,8 @@ pub struct Redactor {
     patterns: Vec<PatternRule>,
     fields: HashSet<String>,
     field_regex: Option<Regex>,
+    /// Alternation of every pattern and the field-name regex: one pass decides the fast path.
+    any: Option<Regex>,
     field_code: String,
     field_replacement: String,
     hits: Vec<(String, AtomicU64)>,
@@ -80,6 +82,12 @@ fn param_str<'a>(r: &'a RuleMeta, key: &str) -> Option<&'a str> {
 
 fn param_usize(r: &RuleMeta, key: &str, default: usize) -> usize {
     usize::try_from(r.param_i64(key, i64::try_from(default).unwrap_or(i64::MAX))).unwrap_or(default)
+}
+
+/// Compile in ASCII mode when the pattern allows it: `\b` and `\d` then run on the fast DFA
+/// engines (Unicode word boundaries force the slow ones).
+fn compile(pat: &str) -> Result<Regex, regex::Error> {
+    regex::RegexBuilder::new(pat).unicode(false).build().or_else(|_| Regex::new(pat))
 }
 
 /// The Luhn checksum (cards, SINs).
@@ -119,7 +127,7 @@ impl Redactor {
             match r.evaluator.as_str() {
                 "pattern" => {
                     let pat = param_str(r, "pattern").ok_or_else(|| perr("missing `pattern`".into()))?;
-                    let regex = Regex::new(pat).map_err(|e| perr(format!("invalid `pattern`: {e}")))?;
+                    let regex = compile(pat).map_err(|e| perr(format!("invalid `pattern`: {e}")))?;
                     let trigger = match param_str(r, "trigger") {
                         None | Some("") => Trigger::Always,
                         Some(t) if t.starts_with("digits:") => Trigger::Digits(
@@ -165,12 +173,24 @@ impl Redactor {
             } else {
                 let mut names: Vec<_> = fields.iter().map(|f| regex::escape(f)).collect();
                 names.sort();
-                Some(Regex::new(&format!(r#"(?i)"(?:{})"\s*:"#, names.join("|"))).map_err(|e| RedactError::Param {
+                Some(compile(&format!(r#"(?i)"(?:{})"\s*:"#, names.join("|"))).map_err(|e| RedactError::Param {
                     code: field_code.clone(),
                     message: format!("field list: {e}"),
                 })?)
             };
-        Ok(Self { patterns, fields, field_regex, field_code, field_replacement, hits })
+        let mut alts: Vec<String> = patterns.iter().map(|p| format!("(?:{})", p.regex.as_str())).collect();
+        if let Some(f) = &field_regex {
+            alts.push(format!("(?:{})", f.as_str()));
+        }
+        let any = if alts.is_empty() {
+            None
+        } else {
+            Some(
+                compile(&alts.join("|"))
+                    .map_err(|e| RedactError::Param { code: "combined".into(), message: e.to_string() })?,
+            )
+        };
+        Ok(Self { patterns, fields, field_regex, any, field_code, field_replacement, hits })
     }
 
     /// Hits per rule code since start.
@@ -203,10 +223,6 @@ impl Redactor {
             return false;
         }
         !rule.luhn || luhn_valid(&digits)
-    }
-
-    fn rule_matches(rule: &PatternRule, s: &str) -> bool {
-        Self::triggered(rule, s) && rule.regex.find_iter(s).any(|m| Self::accept(rule, m.as_str()))
     }
 
     /// Redact one string; `None` when nothing matched.
@@ -285,10 +301,8 @@ impl Redactor {
         if raw.contains("\\u") {
             return true;
         }
-        if self.field_regex.as_ref().is_some_and(|r| r.is_match(raw)) {
-            return true;
-        }
-        self.patterns.iter().any(|rule| Self::rule_matches(rule, raw))
+        // One pass over the text; validators (Luhn) run only on the slow path.
+        self.any.as_ref().is_some_and(|r| r.is_match(raw))
     }
 
     /// Redact a raw JSON payload: unchanged (no parse) when no rule can fire.
