@@ -23,8 +23,8 @@ use crate::pipeline::{FileFormat, PartitionKey};
 /// As a service (ECS):
 ///   log-shipper run --config /etc/log-shipper.toml
 ///
-/// Exit codes: 0 everything delivered; 1 some input was skipped (unparseable lines) or
-/// dead-lettered; 2 error (bad config, unreadable input, AWS failure at startup).
+/// Exit codes: 0 everything delivered; 1 some input was skipped (unreadable files,
+/// unparseable lines) or dead-lettered; 2 error (bad config, AWS failure at startup).
 #[derive(Debug, Parser)]
 #[command(name = "log-shipper", version, verbatim_doc_comment)]
 pub struct Cli {
