@@ -629,3 +629,90 @@ fn pipelines_gate_the_plan_before_apply() {
     }
     assert!(problems.is_empty(), "pipeline problems:\n{}", problems.join("\n"));
 }
+
+/// The part of `terraform fmt` that hand edits get wrong: in a run of consecutive one-line
+/// `key = value` attributes, the `=` signs line up one space after the longest key (hclwrite's
+/// `formatCells`). Blank lines, comments, block headers and multi-line values end a run.
+#[test]
+fn attributes_are_aligned_like_terraform_fmt() {
+    fn net_brackets(rest: &str) -> i32 {
+        let (mut net, mut in_str, mut interp, mut chars) = (0, false, 0, rest.chars().peekable());
+        while let Some(c) = chars.next() {
+            match (in_str, c) {
+                (true, '\\') => {
+                    chars.next();
+                }
+                (true, '$' | '%') if chars.peek() == Some(&'{') => {
+                    chars.next();
+                    interp += 1;
+                }
+                (true, '}') if interp > 0 => interp -= 1,
+                (true, '"') if interp == 0 => in_str = false,
+                (true, _) => {}
+                (false, '"') => in_str = true,
+                (false, '#') => break,
+                (false, '(' | '[' | '{') => net += 1,
+                (false, ')' | ']' | '}') => net -= 1,
+                _ => {}
+            }
+        }
+        net
+    }
+    let mut problems = Vec::new();
+    for entry in walkdir::WalkDir::new(tf_root()).into_iter().filter_map(Result::ok) {
+        let path = entry.path();
+        if !path.extension().is_some_and(|e| e == "tf" || e == "tfvars") {
+            continue;
+        }
+        let text = std::fs::read_to_string(path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        // (line number, lead width, `=` column) of the current run.
+        let mut run: Vec<(usize, usize, usize)> = Vec::new();
+        let mut check_run = |run: &mut Vec<(usize, usize, usize)>| {
+            if let Some(max) = run.iter().map(|r| r.1).max() {
+                for &(n, _, eq) in run.iter() {
+                    if eq != max + 1 {
+                        problems.push(format!("{}:{}: `=` not aligned with its neighbours", path.display(), n + 1));
+                    }
+                }
+            }
+            run.clear();
+        };
+        let mut i = 0;
+        while i < lines.len() {
+            let line = lines[i];
+            let trimmed = line.trim_start();
+            let mut assign = None;
+            if !trimmed.starts_with('#') && !trimmed.starts_with("//") {
+                if let Some(eq) = line.find('=') {
+                    let key = line[..eq].trim();
+                    let next = line[eq + 1..].chars().next();
+                    let simple_key = !key.is_empty()
+                        && !key.contains(' ')
+                        && (key.starts_with('"') || key.chars().all(|c| c.is_ascii_alphanumeric() || "_-".contains(c)));
+                    if simple_key && next != Some('=') && net_brackets(&line[eq + 1..]) == 0 {
+                        assign = Some((i, line[..eq].trim_end().len(), eq));
+                    }
+                }
+            }
+            match assign {
+                Some(a) => run.push(a),
+                None => check_run(&mut run),
+            }
+            // A heredoc is one line for the formatter.
+            if let Some(tag) =
+                line.trim_end().rsplit_once("<<-").or_else(|| line.trim_end().rsplit_once("<<")).map(|(_, t)| t)
+            {
+                if !tag.is_empty() && tag.chars().all(|c| c.is_ascii_uppercase()) {
+                    while i + 1 < lines.len() && lines[i + 1].trim() != tag {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            i += 1;
+        }
+        check_run(&mut run);
+    }
+    assert!(problems.is_empty(), "not `terraform fmt` aligned:\n{}", problems.join("\n"));
+}

@@ -521,7 +521,7 @@ module "auditor" {
   ecr_repository_arn  = local.repo_arn.auditor
   schedule_expression = var.auditor_schedule
   # The JSON report goes to stdout, i.e. to the task's KMS-encrypted log group (kept log_retention_days).
-  command = ["run", "--regions", join(",", local.regions), "--format", "json", "--log-format", "json"]
+  command            = ["run", "--regions", join(",", local.regions), "--format", "json", "--log-format", "json"]
   cpu                = 1024
   memory             = 2048
   log_kms_key_arn    = module.kms_logs.key_arn
@@ -567,34 +567,40 @@ module "auditor" {
       ])
     },
     {
-      sid       = "ReadKeyMetadata"
-      actions   = ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"]
-      resources = [for r in local.regions : "arn:${local.partition}:kms:${r}:${local.account}:key/*"]
+      sid        = "ReadKeyMetadata"
+      actions    = ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"]
+      resources  = [for r in local.regions : "arn:${local.partition}:kms:${r}:${local.account}:key/*"]
+      conditions = local.in_canada
     },
     {
-      sid       = "ReadTrailStatus"
-      actions   = ["cloudtrail:GetEventSelectors", "cloudtrail:GetTrailStatus", "cloudtrail:ListTags"]
-      resources = [for r in local.regions : "arn:${local.partition}:cloudtrail:${r}:${local.account}:trail/*"]
+      sid        = "ReadTrailStatus"
+      actions    = ["cloudtrail:GetEventSelectors", "cloudtrail:GetTrailStatus", "cloudtrail:ListTags"]
+      resources  = [for r in local.regions : "arn:${local.partition}:cloudtrail:${r}:${local.account}:trail/*"]
+      conditions = local.in_canada
     },
     {
-      sid       = "ReadLogGroups"
-      actions   = ["logs:DescribeLogGroups", "logs:ListTagsForResource"]
-      resources = [for r in local.regions : "arn:${local.partition}:logs:${r}:${local.account}:log-group:*"]
+      sid        = "ReadLogGroups"
+      actions    = ["logs:DescribeLogGroups", "logs:ListTagsForResource"]
+      resources  = [for r in local.regions : "arn:${local.partition}:logs:${r}:${local.account}:log-group:*"]
+      conditions = local.in_canada
     },
     {
-      sid       = "ReadStreams"
-      actions   = ["kinesis:DescribeStreamSummary", "kinesis:ListTagsForStream"]
-      resources = [for r in local.regions : "arn:${local.partition}:kinesis:${r}:${local.account}:stream/*"]
+      sid        = "ReadStreams"
+      actions    = ["kinesis:DescribeStreamSummary", "kinesis:ListTagsForStream"]
+      resources  = [for r in local.regions : "arn:${local.partition}:kinesis:${r}:${local.account}:stream/*"]
+      conditions = local.in_canada
     },
     {
-      sid       = "ReadRepositories"
-      actions   = ["ecr:DescribeRepositories", "ecr:GetLifecyclePolicy", "ecr:GetRepositoryPolicy"]
-      resources = [for r in local.regions : "arn:${local.partition}:ecr:${r}:${local.account}:repository/*"]
+      sid        = "ReadRepositories"
+      actions    = ["ecr:DescribeRepositories", "ecr:GetLifecyclePolicy", "ecr:GetRepositoryPolicy"]
+      resources  = [for r in local.regions : "arn:${local.partition}:ecr:${r}:${local.account}:repository/*"]
+      conditions = local.in_canada
     },
     {
-      sid       = "ReadEcsServices"
-      actions   = ["ecs:DescribeClusters", "ecs:DescribeServices"]
-      resources = [for r in local.regions : "arn:${local.partition}:ecs:${r}:${local.account}:*"]
+      sid        = "ReadEcsServices"
+      actions    = ["ecs:DescribeClusters", "ecs:DescribeServices"]
+      resources  = [for r in local.regions : "arn:${local.partition}:ecs:${r}:${local.account}:*"]
+      conditions = local.in_canada
     },
     {
       sid = "ReadRolesAndPolicies"

@@ -2,7 +2,7 @@
 environment        = "dev"
 account_id         = "210987654321" # placeholder: the development account
 region             = "ca-central-1"
-deployer_role_name = "fcm-guard-terraform"
+deployer_role_name = "fcm-guard-terraform-admin"
 
 # Existing network (placeholders): private subnets with interface endpoints for S3, SQS, Kinesis, KMS,
 # CloudWatch Logs, ECR (api + dkr), STS and the audited services.

@@ -3,7 +3,7 @@ environment        = "prod"
 account_id         = "123456789012" # placeholder: the production account
 region             = "ca-central-1"
 dr_region          = "ca-west-1"
-deployer_role_name = "fcm-guard-terraform"
+deployer_role_name = "fcm-guard-terraform-admin"
 
 # Existing network (placeholders): private subnets with interface endpoints for S3, SQS, Kinesis, KMS,
 # CloudWatch Logs, ECR (api + dkr), STS and the audited services.

@@ -36,8 +36,13 @@ variable "dr_region" {
 }
 
 variable "deployer_role_name" {
-  description = "IAM role that runs Terraform; it administers the KMS keys (and cannot use them)."
+  description = "IAM role that runs Terraform; it administers the KMS keys (and cannot use them). Name it as an administrator (`*admin*`), as policy-lint expects of key administrators."
   type        = string
+
+  validation {
+    condition     = can(regex("admin", var.deployer_role_name))
+    error_message = "The deployer administers the KMS keys: its name must contain \"admin\"."
+  }
 }
 
 variable "vpc_id" {
