@@ -182,14 +182,16 @@ mod seed {
     pub async fn lifecycle(s3: &aws_sdk_s3::Client, bucket: &str, expire_days: Option<i32>) {
         use aws_sdk_s3::types::{
             BucketLifecycleConfiguration, ExpirationStatus, LifecycleExpiration, LifecycleRule, LifecycleRuleFilter,
-            Transition, TransitionStorageClass,
+            NoncurrentVersionExpiration, Transition, TransitionStorageClass,
         };
         let mut rule = LifecycleRule::builder()
             .id("retention")
             .status(ExpirationStatus::Enabled)
             .filter(LifecycleRuleFilter::builder().prefix("").build());
         rule = match expire_days {
-            Some(d) => rule.expiration(LifecycleExpiration::builder().days(d).build()),
+            Some(d) => rule
+                .expiration(LifecycleExpiration::builder().days(d).build())
+                .noncurrent_version_expiration(NoncurrentVersionExpiration::builder().noncurrent_days(30).build()),
             None => {
                 rule.transitions(Transition::builder().days(30).storage_class(TransitionStorageClass::Glacier).build())
             }
@@ -299,6 +301,7 @@ async fn collects_seeded_account_through_assumed_role() {
     assert_eq!(rules.len(), 1);
     assert!(rules[0].enabled && rules[0].whole_bucket);
     assert_eq!(rules[0].expiration_days, Some(2555));
+    assert_eq!(rules[0].noncurrent_expiration_days, Some(30));
     assert_eq!(b.tags.known().unwrap().get("DataClass").map(String::as_str), Some("pii"));
     assert_eq!(b.object_lock, Fact::Known(None));
     assert_eq!(b.replication, Fact::Known(vec![]));
@@ -511,4 +514,222 @@ async fn unreachable_endpoint_fails_fast() {
     assert!(["DispatchFailure", "ConstructionFailure"].contains(&e.code.as_str()), "{}", e.code);
     assert!(e.message.contains("cannot start collection"), "{}", e.message);
     assert!(inv.accounts.is_empty() && inv.buckets.is_empty());
+}
+
+/// The resources of the exact-findings scenario, seeded in a fresh account. Returns the
+/// identifiers (names, key ids) that findings may name, each with its base name (without the
+/// random suffix) as the label to compare on.
+async fn seed_scenario(acct: &seed::Account) -> Vec<(String, String)> {
+    let cfg = &acct.cfg;
+    let sfx = &acct.suffix;
+    let mut ids = Vec::new();
+    let mut id = |raw: String, label: &str| ids.push((raw, label.to_string()));
+
+    // Keys.
+    let (good, good_arn) = seed::key(cfg, "ca-central-1", &format!("good-{sfx}"), true).await;
+    id(good.clone(), "key-good");
+    let (west, _) = seed::key(cfg, "ca-west-1", &format!("west-{sfx}"), false).await;
+    id(west, "key-west-no-rotation");
+    let (us_key, _) = seed::key(cfg, "us-east-1", &format!("us-{sfx}"), true).await;
+    id(us_key, "key-us");
+    let kms = aws_sdk_kms::Client::new(&seed::in_region(cfg, "ca-central-1"));
+    let doomed = kms.create_key().send().await.unwrap().key_metadata.unwrap();
+    kms.schedule_key_deletion().key_id(doomed.key_id()).pending_window_in_days(7).send().await.unwrap();
+    id(doomed.key_id().to_string(), "key-pending-deletion");
+    let rsa = kms
+        .create_key()
+        .key_spec(aws_sdk_kms::types::KeySpec::Rsa2048)
+        .key_usage(aws_sdk_kms::types::KeyUsageType::SignVerify)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
+    id(rsa.key_id().to_string(), "key-rsa");
+    let open_policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "Everyone", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:Decrypt", "Resource": "*"}]
+    });
+    let open = kms.create_key().policy(open_policy.to_string()).send().await.unwrap().key_metadata.unwrap();
+    kms.enable_key_rotation().key_id(open.key_id()).send().await.unwrap();
+    id(open.key_id().to_string(), "key-open-policy");
+
+    // Buckets.
+    let name = format!("pii-ok-{sfx}");
+    let s3 = seed::bucket(cfg, "ca-central-1", &name, &[("DataClass", "pii")]).await;
+    seed::kms_encrypt(&s3, &name, Some(&good_arn), true).await;
+    seed::block_public(&s3, &name).await;
+    seed::tls_only(&s3, &name).await;
+    seed::versioning(&s3, &name).await;
+    seed::lifecycle(&s3, &name, Some(2555)).await;
+    id(name, "pii-ok");
+
+    let name = format!("pii-bad-{sfx}");
+    let s3 = seed::bucket(cfg, "ca-west-1", &name, &[("DataClass", "pii")]).await;
+    seed::lifecycle(&s3, &name, None).await;
+    id(name, "pii-bad");
+
+    let logs_bucket = format!("logs-short-{sfx}");
+    let s3 = seed::bucket(cfg, "ca-central-1", &logs_bucket, &[("DataClass", "logs")]).await;
+    seed::kms_encrypt(&s3, &logs_bucket, None, false).await;
+    seed::block_public(&s3, &logs_bucket).await;
+    seed::tls_only(&s3, &logs_bucket).await;
+    seed::versioning(&s3, &logs_bucket).await;
+    seed::lifecycle(&s3, &logs_bucket, Some(30)).await;
+    id(logs_bucket.clone(), "logs-short");
+
+    let name = format!("us-managed-{sfx}");
+    let s3 = seed::bucket(cfg, "us-east-1", &name, &[]).await;
+    seed::aws_managed_kms(&s3, &name).await;
+    seed::block_public(&s3, &name).await;
+    seed::tls_only(&s3, &name).await;
+    seed::versioning(&s3, &name).await;
+    id(name, "us-managed");
+
+    // Trails.
+    let ct = aws_sdk_cloudtrail::Client::new(&seed::in_region(cfg, "ca-central-1"));
+    let org = format!("org-{sfx}");
+    ct.create_trail()
+        .name(&org)
+        .s3_bucket_name(&logs_bucket)
+        .is_multi_region_trail(true)
+        .enable_log_file_validation(true)
+        .kms_key_id(&good_arn)
+        .send()
+        .await
+        .unwrap();
+    ct.start_logging().name(&org).send().await.unwrap();
+    id(org, "trail-org");
+    let local = format!("local-{sfx}");
+    let ctw = aws_sdk_cloudtrail::Client::new(&seed::in_region(cfg, "ca-west-1"));
+    ctw.create_trail().name(&local).s3_bucket_name(&logs_bucket).send().await.unwrap();
+    id(local, "trail-local");
+
+    // Log groups.
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&seed::in_region(cfg, "ca-central-1"));
+    let app = format!("/fcm/app-{sfx}");
+    logs.create_log_group().log_group_name(&app).kms_key_id(&good_arn).tags("DataClass", "logs").send().await.unwrap();
+    logs.put_retention_policy().log_group_name(&app).retention_in_days(400).send().await.unwrap();
+    id(app, "lg-app");
+    let forever = format!("/fcm/forever-{sfx}");
+    logs.create_log_group().log_group_name(&forever).send().await.unwrap();
+    id(forever, "lg-forever");
+    let logs_e = aws_sdk_cloudwatchlogs::Client::new(&seed::in_region(cfg, "us-east-1"));
+    let short = format!("/fcm/short-{sfx}");
+    logs_e.create_log_group().log_group_name(&short).tags("DataClass", "logs").send().await.unwrap();
+    logs_e.put_retention_policy().log_group_name(&short).retention_in_days(7).send().await.unwrap();
+    id(short, "lg-short-us");
+
+    // Streams.
+    let kin = aws_sdk_kinesis::Client::new(&seed::in_region(cfg, "ca-central-1"));
+    let kinw = aws_sdk_kinesis::Client::new(&seed::in_region(cfg, "ca-west-1"));
+    let events = format!("events-{sfx}");
+    kin.create_stream().stream_name(&events).shard_count(1).send().await.unwrap();
+    kin.start_stream_encryption()
+        .stream_name(&events)
+        .encryption_type(aws_sdk_kinesis::types::EncryptionType::Kms)
+        .key_id(&good_arn)
+        .send()
+        .await
+        .unwrap();
+    id(events, "stream-cmk");
+    let plain = format!("plain-{sfx}");
+    kin.create_stream().stream_name(&plain).shard_count(1).send().await.unwrap();
+    id(plain, "stream-plain");
+    let managed = format!("managed-{sfx}");
+    kinw.create_stream().stream_name(&managed).shard_count(1).send().await.unwrap();
+    kinw.start_stream_encryption()
+        .stream_name(&managed)
+        .encryption_type(aws_sdk_kinesis::types::EncryptionType::Kms)
+        .key_id("alias/aws/kinesis")
+        .send()
+        .await
+        .unwrap();
+    id(managed, "stream-aws-managed");
+    id(acct.id.clone(), "account");
+    ids
+}
+
+/// (category, label) of every finding of a JSON report; a finding's resource is labelled by the
+/// seeded identifier its address ends with (longest match), else by the address itself.
+fn labelled(report: &serde_json::Value, ids: &[(String, String)]) -> std::collections::BTreeSet<(String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let loc = &f["location"];
+            let addr = loc["address"].as_str().or_else(|| loc["account"].as_str()).unwrap_or("");
+            let label = ids
+                .iter()
+                .filter(|(raw, _)| addr.ends_with(raw.as_str()) || addr.ends_with(&format!("{raw}:*")))
+                .max_by_key(|(raw, _)| raw.len())
+                .map_or_else(|| addr.to_string(), |(_, l)| l.clone());
+            (f["category"].as_str().unwrap_or("").to_string(), label)
+        })
+        .collect()
+}
+
+fn expected_scenario_findings() -> std::collections::BTreeSet<(String, String)> {
+    [
+        ("s3-no-default-encryption", "pii-bad"),
+        ("s3-public-access-not-blocked", "pii-bad"),
+        ("s3-no-tls-policy", "pii-bad"),
+        ("s3-versioning-off", "pii-bad"),
+        ("s3-no-lifecycle-retention", "pii-bad"),
+        ("s3-sse-s3-not-kms", "logs-short"),
+        ("s3-log-retention-too-short", "logs-short"),
+        ("s3-object-lock-missing", "logs-short"),
+        ("s3-kms-not-cmk", "us-managed"),
+        ("region-outside-canada", "us-managed"),
+        ("kms-rotation-disabled", "key-west-no-rotation"),
+        ("kms-pending-deletion", "key-pending-deletion"),
+        ("kms-policy-wildcard-principal", "key-open-policy"),
+        ("region-outside-canada", "key-us"),
+        ("trail-not-multiregion", "trail-local"),
+        ("trail-no-log-validation", "trail-local"),
+        ("trail-not-encrypted", "trail-local"),
+        ("trail-not-logging", "trail-local"),
+        ("logs-no-retention", "lg-forever"),
+        ("logs-not-encrypted", "lg-forever"),
+        ("logs-retention-too-short", "lg-short-us"),
+        ("logs-not-encrypted", "lg-short-us"),
+        ("region-outside-canada", "lg-short-us"),
+        ("kinesis-not-encrypted", "stream-plain"),
+        ("kinesis-not-cmk", "stream-aws-managed"),
+    ]
+    .iter()
+    .map(|(c, l)| ((*c).to_string(), (*l).to_string()))
+    .collect()
+}
+
+/// The auditor binary over a seeded account in three regions (reached with `--assume-role`)
+/// reports exactly the expected findings, and exits 1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_reports_exactly_the_seeded_problems() {
+    let Some(endpoint) = common::emulator::endpoint("binary_reports_exactly_the_seeded_problems") else { return };
+    let acct = seed::fresh_account(&endpoint).await;
+    let ids = seed_scenario(&acct).await;
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_auditor"))
+        .args(["run", "--regions", "ca-central-1,ca-west-1,us-east-1", "--assume-role", &acct.role_arn])
+        .args(["--format", "json", "--no-config", "--endpoint-url", &endpoint])
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}\n{stderr}"));
+    assert_eq!(out.status.code(), Some(1), "findings at or above high → exit 1\n{stderr}");
+    assert_eq!(report["metadata"]["accounts"], serde_json::json!([acct.id]));
+    assert_eq!(report["errors"], serde_json::json!([]), "{stderr}");
+    let got = labelled(&report, &ids);
+    let want = expected_scenario_findings();
+    let missing: Vec<_> = want.difference(&got).collect();
+    let extra: Vec<_> = got.difference(&want).collect();
+    assert!(missing.is_empty() && extra.is_empty(), "missing: {missing:#?}\nunexpected: {extra:#?}");
+    assert_eq!(report["findings"].as_array().unwrap().len(), want.len(), "one finding per (category, resource)");
 }
