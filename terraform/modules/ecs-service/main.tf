@@ -6,34 +6,37 @@ locals {
   log_group_name = "/ecs/${var.name}"
   log_group_arn  = "arn:${local.partition}:logs:${var.region}:${var.account_id}:log-group:${local.log_group_name}"
 
-  container = merge(
-    {
-      name                   = var.name
-      image                  = var.image
-      essential              = true
-      command                = var.command
-      user                   = "65532:65532"
-      readonlyRootFilesystem = true
-      stopTimeout            = var.stop_timeout_seconds
-      environment            = [for k, v in var.environment : { name = k, value = v }]
-      portMappings           = var.container_port == null ? [] : [{ containerPort = var.container_port, protocol = "tcp" }]
-      linuxParameters = {
-        initProcessEnabled = true
-        capabilities       = { drop = ["ALL"] }
+  container = {
+    name                   = var.name
+    image                  = var.image
+    essential              = true
+    command                = var.command
+    user                   = "65532:65532"
+    readonlyRootFilesystem = true
+    stopTimeout            = var.stop_timeout_seconds
+    environment            = [for k, v in var.environment : { name = k, value = v }]
+    portMappings           = var.container_port == null ? [] : [{ containerPort = var.container_port, protocol = "tcp" }]
+    # null leaves the health check to the load balancer (the provider drops null fields).
+    healthCheck = var.container_health_check == null ? null : {
+      command     = var.container_health_check
+      interval    = 30
+      timeout     = 5
+      retries     = 3
+      startPeriod = 15
+    }
+    linuxParameters = {
+      initProcessEnabled = true
+      capabilities       = { drop = ["ALL"] }
+    }
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = local.log_group_name
+        awslogs-region        = var.region
+        awslogs-stream-prefix = var.name
       }
-      logConfiguration = {
-        logDriver = "awslogs"
-        options = {
-          awslogs-group         = local.log_group_name
-          awslogs-region        = var.region
-          awslogs-stream-prefix = var.name
-        }
-      }
-    },
-    var.container_health_check == null ? {} : {
-      healthCheck = { command = var.container_health_check, interval = 30, timeout = 5, retries = 3, startPeriod = 15 }
-    },
-  )
+    }
+  }
 }
 
 ################################################################################
