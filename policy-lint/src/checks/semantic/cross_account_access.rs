@@ -45,7 +45,10 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
                 };
                 hits.push((
                     e.pointer.clone(),
-                    format!("{} grants access to account {acct}, which {why}, without a {guard} condition", st.label()),
+                    format!(
+                        "{} grants access to account {acct}, which {why}, without an {guard} condition",
+                        st.label()
+                    ),
                     acct.to_string(),
                 ));
             }

@@ -34,6 +34,16 @@ fn issuer_of(s: &str) -> Option<&'static str> {
     ISSUERS.iter().copied().find(|i| l.contains(i))
 }
 
+/// Name of an issuer for messages.
+fn issuer_name(i: &str) -> &'static str {
+    match i {
+        "token.actions.githubusercontent.com" => "GitHub Actions (token.actions.githubusercontent.com)",
+        "gitlab" => "GitLab",
+        "oidc.eks." => "EKS (oidc.eks.*)",
+        _ => "Terraform Cloud (app.terraform.io)",
+    }
+}
+
 /// Does a `sub` value pin the owner (org, group, namespace)? The first field that is not a
 /// literal keyword must not start with a wildcard.
 fn pins_owner(v: &str) -> bool {
@@ -104,11 +114,11 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
             let (p, msg) = match subs.first() {
                 None => (
                     ptr,
-                    format!("{} trusts the OIDC issuer {issuer} without a `sub` condition: any repository, project or workload of any tenant of that issuer can assume the role (an `aud` condition alone is not enough)", st.label()),
+                    format!("{} trusts the OIDC issuer {} without a `sub` condition: any repository, project or workload of any tenant of that issuer can assume the role (an `aud` condition alone is not enough)", st.label(), issuer_name(issuer)),
                 ),
                 Some(c) => (
                     c.pointer.clone(),
-                    format!("{} trusts the OIDC issuer {issuer} with a `sub` condition ({} `{}`) that does not pin the owning organization, group or namespace", st.label(), c.operator, c.key),
+                    format!("{} trusts the OIDC issuer {} with a `sub` condition ({} `{}`) that does not pin the owning organization, group or namespace", st.label(), issuer_name(issuer), c.operator, c.key),
                 ),
             };
             hits.push((p, msg));

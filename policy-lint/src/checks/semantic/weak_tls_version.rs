@@ -46,10 +46,14 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
             for v in &c.values {
                 if let Some(n) = number(&v.value) {
                     if !floor_ok(n, strict) {
+                        let shown = match &v.value {
+                            serde_json::Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        };
                         hits.push((
                             v.pointer.clone(),
                             format!(
-                                "{} accepts TLS versions below {min}: {} s3:TlsVersion {n}",
+                                "{} accepts TLS versions below {min}: {} s3:TlsVersion {shown}",
                                 st.label(),
                                 c.operator
                             ),

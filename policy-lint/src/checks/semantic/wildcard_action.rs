@@ -41,11 +41,18 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
                 }
                 let (svc, name) = p.split_once(':').unwrap_or((p, ""));
                 let service_wide = name == "*" && !svc.contains(['*', '?']);
-                let dangerous: Vec<_> = expanded
+                let mut dangerous: Vec<_> = expanded
                     .iter()
                     .copied()
                     .filter(|x| matches!(x.access_level, AccessLevel::Write | AccessLevel::PermissionsManagement))
                     .collect();
+                // Most dangerous first: escalation and credential actions, then permissions management.
+                dangerous.sort_by_key(|x| {
+                    (
+                        !super::privilege_escalation::is_sensitive(&x.full_name()),
+                        x.access_level != AccessLevel::PermissionsManagement,
+                    )
+                });
                 let pm = dangerous.iter().any(|x| x.access_level == AccessLevel::PermissionsManagement);
                 let writes = dangerous.iter().filter(|x| x.access_level == AccessLevel::Write).count();
                 let sensitive = dangerous.iter().any(|x| super::privilege_escalation::is_sensitive(&x.full_name()));
@@ -65,7 +72,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
                     hits.push((
                         item.pointer.clone(),
                         format!(
-                            "{} uses wildcard `{p}` which expands to {} write or permissions-management actions ({}), including sensitive ones: {}",
+                            "{} uses wildcard `{p}` which expands to {} write or permissions-management actions ({}): {}",
                             st.label(),
                             dangerous.len(),
                             level_counts(&dangerous),

@@ -24,7 +24,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
             let acts: Vec<_> = an
                 .expand_statement(catalog, a, Some(&[AccessLevel::Write, AccessLevel::PermissionsManagement]))
                 .into_iter()
-                .filter(|x| !x.resource_types.is_empty())
+                .filter(|x| x.resource_types.iter().any(|r| r.required))
                 .collect();
             if acts.is_empty() {
                 continue;
