@@ -564,10 +564,21 @@ async fn seed_scenario(acct: &seed::Account) -> Vec<(String, String)> {
     seed::lifecycle(&s3, &name, Some(2555)).await;
     id(name, "pii-ok");
 
+    // SSE-S3 only, as AWS applies by default today.
     let name = format!("pii-bad-{sfx}");
     let s3 = seed::bucket(cfg, "ca-west-1", &name, &[("DataClass", "pii")]).await;
+    seed::kms_encrypt(&s3, &name, None, false).await;
     seed::lifecycle(&s3, &name, None).await;
     id(name, "pii-bad");
+
+    // A legacy bucket without any default encryption configuration (possible before 2023 and
+    // in the emulator; a plan cannot express it: no configuration means SSE-S3 there).
+    let name = format!("legacy-{sfx}");
+    let s3 = seed::bucket(cfg, "ca-central-1", &name, &[]).await;
+    seed::block_public(&s3, &name).await;
+    seed::tls_only(&s3, &name).await;
+    seed::versioning(&s3, &name).await;
+    id(name, "legacy");
 
     let logs_bucket = format!("logs-short-{sfx}");
     let s3 = seed::bucket(cfg, "ca-central-1", &logs_bucket, &[("DataClass", "logs")]).await;
@@ -672,7 +683,8 @@ fn labelled(report: &serde_json::Value, ids: &[(String, String)]) -> std::collec
 
 fn expected_scenario_findings() -> std::collections::BTreeSet<(String, String)> {
     [
-        ("s3-no-default-encryption", "pii-bad"),
+        ("s3-sse-s3-not-kms", "pii-bad"),
+        ("s3-no-default-encryption", "legacy"),
         ("s3-public-access-not-blocked", "pii-bad"),
         ("s3-no-tls-policy", "pii-bad"),
         ("s3-versioning-off", "pii-bad"),
@@ -732,4 +744,44 @@ async fn binary_reports_exactly_the_seeded_problems() {
     let extra: Vec<_> = got.difference(&want).collect();
     assert!(missing.is_empty() && extra.is_empty(), "missing: {missing:#?}\nunexpected: {extra:#?}");
     assert_eq!(report["findings"].as_array().unwrap().len(), want.len(), "one finding per (category, resource)");
+}
+
+/// Findings only a live account can have: a key pending deletion (not a plannable state) and a
+/// bucket without any default encryption configuration.
+const LIVE_ONLY: [(&str, &str); 2] =
+    [("kms-pending-deletion", "key-pending-deletion"), ("s3-no-default-encryption", "legacy")];
+
+/// The same resources as a `terraform show -json` plan (tests/fixtures/emulator/scenario-plan.json,
+/// resource names = the labels above) give the same findings as the live audit, apart from
+/// [`LIVE_ONLY`]. Runs without the emulator.
+#[test]
+fn plan_of_the_same_resources_gives_the_same_findings() {
+    let plan = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/emulator/scenario-plan.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_auditor"))
+        .args(["check", "--plan", plan, "--format", "json", "--no-config"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["errors"], serde_json::json!([]), "{stderr}");
+    // Label = the Terraform resource name (`aws_s3_bucket.pii_bad` → `pii-bad`).
+    let got: std::collections::BTreeSet<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let addr = f["location"]["address"].as_str().unwrap_or("");
+            let label = addr.rsplit('.').next().unwrap_or(addr).replace('_', "-");
+            (f["category"].as_str().unwrap().to_string(), label)
+        })
+        .collect();
+    let mut want = expected_scenario_findings();
+    for (c, l) in LIVE_ONLY {
+        assert!(want.remove(&(c.to_string(), l.to_string())), "{c} {l} is in the live expectation");
+    }
+    let missing: Vec<_> = want.difference(&got).collect();
+    let extra: Vec<_> = got.difference(&want).collect();
+    assert!(missing.is_empty() && extra.is_empty(), "missing: {missing:#?}\nunexpected: {extra:#?}");
 }
