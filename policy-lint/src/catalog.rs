@@ -224,6 +224,17 @@ pub struct Catalog {
     global: HashMap<String, ()>,
     global_templated: Vec<String>,
     provider_prefixes: Vec<String>,
+    /// ARN service name (`s3`, `execute-api`) → shape of its ARN formats.
+    arn_services: HashMap<String, ArnShape>,
+}
+
+/// What the ARN formats of one ARN service name have in common.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ArnShape {
+    /// Some format has a region (`${Region}`); `false` for global services like IAM and Route 53.
+    pub regional: bool,
+    /// Some format has an account.
+    pub with_account: bool,
 }
 
 impl std::fmt::Debug for Catalog {
@@ -352,6 +363,17 @@ impl Catalog {
                 keys.insert(low, (k.name, k.typ));
             }
         }
+        let mut arn_services: HashMap<String, ArnShape> = HashMap::new();
+        for s in &services {
+            for f in s.resources.iter().flat_map(|(_, f)| f) {
+                let parts: Vec<&str> = f.splitn(6, ':').collect();
+                if parts.len() == 6 && !parts[2].contains("${") {
+                    let e = arn_services.entry(parts[2].to_ascii_lowercase()).or_default();
+                    e.regional |= !parts[3].is_empty();
+                    e.with_account |= !parts[4].is_empty();
+                }
+            }
+        }
         let h = raw.header;
         let header = CatalogHeader {
             source: h.source,
@@ -386,6 +408,7 @@ impl Catalog {
             global,
             global_templated,
             provider_prefixes: overlay.provider_prefixes.iter().map(|p| p.to_ascii_lowercase()).collect(),
+            arn_services,
         })
     }
 
@@ -482,6 +505,13 @@ impl Catalog {
     /// Every ARN format of every resource type of a service: `(resource type, formats)`.
     pub fn service_resource_types(&self, prefix: &str) -> impl Iterator<Item = (&str, &[String])> {
         self.service(prefix).into_iter().flat_map(|s| s.resources.iter().map(|(n, f)| (n.as_str(), f.as_slice())))
+    }
+
+    /// The shape of the ARNs of an ARN service name (the third ARN field, which is usually but
+    /// not always the action prefix); `None` if no resource type has ARNs of that service.
+    #[must_use]
+    pub fn arn_service(&self, service: &str) -> Option<ArnShape> {
+        self.arn_services.get(&service.to_ascii_lowercase()).copied()
     }
 
     /// The data type of a condition key (`Bool`, `String`, `ARN`, `IPAddress`, `Numeric`, `Date`,
