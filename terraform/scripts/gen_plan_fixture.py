@@ -50,6 +50,8 @@ VARS = {
     "pii_batch_expiration_days": 7,
     "stream_retention_hours": 168,
     "stream_consumer_role_arns": [],
+    # Defaults of variables not set in terraform.tfvars.
+    "translator_token_keys_path": "/etc/fcm-guard/translator-token-keys.json",
 }
 
 
@@ -748,7 +750,7 @@ def scheduled_task(path, region, name, cluster_name, vpc_id, subnets, image, rep
     })
     transformer = []
     if s3_trigger:
-        template = json.dumps({"containerOverrides": [{"command": s3_trigger["command_prefix"] + ["s3://<bucket>/<key>"], "name": name}]}, separators=(",", ":"))
+        template = json.dumps({"containerOverrides": [{"command": s3_trigger["command"], "name": name}]}, separators=(",", ":"))
         transformer = [{"input_paths": {"bucket": "$.detail.bucket.name", "key": "$.detail.object.key"}, "input_template": template}]
     P.resource(path, "aws_cloudwatch_event_target", "this", {
         "appsync_target": [], "arn": U, "batch_target": [], "dead_letter_config": [],
@@ -820,18 +822,15 @@ def prod():
             {"sid": "S3DeliversAccessLogs", "service": "logging.s3.amazonaws.com", "actions": ["kms:GenerateDataKey"],
              "conditions": [("StringEquals", "aws:SourceAccount", [A])]},
         ])
-    kms["pii"] = kms_key("module.kms_pii", REGION, f"{name}-pii", f"PII of {name}: translator envelope encryption and batch files", [deployer], [task_role["auditor"]],
+    kms["pii"] = kms_key("module.kms_pii", REGION, f"{name}-pii", f"PII of {name}: translator field encryption, tokenisation keys and batch files", [deployer], [task_role["auditor"]],
         users=[
             {"sid": "TranslatorEnvelopeEncryption", "arns": [task_role["translator"], task_role["translator_batch"]], "actions": ["kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey"], "via": [],
-             "context": [("StringEquals", "kms:EncryptionContext:app", ["fcm-guard-translator"])]},
+             "context": [("StringEquals", "kms:EncryptionContext:purpose", ["translator-field-encryption", "translator-token-key"])]},
             {"sid": "TranslatorBatchFilesThroughS3", "arns": [task_role["translator_batch"]], "actions": ["kms:GenerateDataKey", "kms:Decrypt"], "via": [via["s3"]]},
             {"sid": "ReplicationReadsSourceObjects", "arns": [replication_role], "actions": ["kms:Decrypt"], "via": [via["s3"]]},
         ])
     kms["pii_dr"] = kms_key("module.kms_pii_dr", DR, f"{name}-pii-dr", f"PII replicas of {name} in the disaster-recovery region", [deployer], [task_role["auditor"]],
         users=[{"sid": "ReplicationWritesReplicas", "arns": [replication_role], "actions": ["kms:Encrypt", "kms:GenerateDataKey"], "via": [f"s3.{DR}.amazonaws.com"]}])
-    kms["hmac"] = kms_key("module.kms_hmac", REGION, f"{name}-tokenisation", f"HMAC key tokenising identifiers for consortium inquiries ({name})", [deployer], [task_role["auditor"]],
-        users=[{"sid": "TranslatorTokenises", "arns": [task_role["translator"], task_role["translator_batch"]], "actions": ["kms:GenerateMac", "kms:DescribeKey"], "via": []}],
-        key_spec="HMAC_256")
     stream_users = [{"sid": "LogShipperWritesStream", "arns": [task_role["log_shipper"]], "actions": ["kms:GenerateDataKey", "kms:DescribeKey"], "via": [via["kinesis"]]}]
     if v["stream_consumer_role_arns"]:
         stream_users.append({"sid": "SecurityTeamReadsStream", "arns": v["stream_consumer_role_arns"], "actions": ["kms:Decrypt"], "via": [via["kinesis"]]})
@@ -863,10 +862,11 @@ def prod():
 
     common = {"cluster_name": name, "vpc_id": v["vpc_id"], "subnets": v["private_subnet_ids"], "retention": v["log_retention_days"],
               "kms_key_arn": U, "egress": [v["vpc_cidr"]]}
-    translator_env = {"TRANSLATOR_KMS_KEY_ID": kms["pii"]["alias_name"], "TRANSLATOR_HMAC_KEY_ID": kms["hmac"]["alias_name"]}
+    token_keys = v["translator_token_keys_path"]
+    translator_env = {"TRANSLATOR_LOG_FORMAT": "json", "TRANSLATOR_KMS_KEY_ID": kms["pii"]["alias_name"], "TRANSLATOR_TOKEN_KEYS": token_keys}
     t = v["translator"]
     ecs_service("module.translator", REGION, comp["translator"], image=f"{repo['translator']['repository_url']}:{v['image_tags']['translator']}",
-        repo_arn=repo_arn["translator"], command=["serve", "--listen", "0.0.0.0:8080", "--log-format", "json"], environment=translator_env,
+        repo_arn=repo_arn["translator"], command=["serve"], environment={**translator_env, "TRANSLATOR_LISTEN": "0.0.0.0:8080"},
         cpu=t["cpu"], memory=t["memory"], desired=t["min_capacity"],
         autoscaling={"min": t["min_capacity"], "max": t["max_capacity"], "cpu": 60, "requests": 600},
         task_statements=[], port=8080,
@@ -874,8 +874,9 @@ def prod():
         **common)
     s = v["log_shipper"]
     ecs_service("module.log_shipper", REGION, comp["log_shipper"], image=f"{repo['log_shipper']['repository_url']}:{v['image_tags']['log_shipper']}",
-        repo_arn=repo_arn["log_shipper"], command=["run", "--log-format", "json"],
-        environment={"LOG_SHIPPER_SOURCE": "cloudtrail-sqs", "LOG_SHIPPER_QUEUE_URL": trail["queue_url"], "LOG_SHIPPER_STREAM": stream_name},
+        repo_arn=repo_arn["log_shipper"], command=["run"],
+        environment={"LOG_SHIPPER_LOG_FORMAT": "json", "LOG_SHIPPER_QUEUE_URL": trail["queue_url"], "LOG_SHIPPER_STREAM": stream_name,
+                     "LOG_SHIPPER_METRICS_LISTEN": "0.0.0.0:9108"},
         cpu=s["cpu"], memory=s["memory"], desired=s["min_capacity"], stop_timeout=120,
         autoscaling={"min": s["min_capacity"], "max": s["max_capacity"], "cpu": 50},
         task_statements=[
@@ -887,10 +888,10 @@ def prod():
     scheduled_task("module.translator_batch", REGION, comp["translator_batch"], image=f"{repo['translator']['repository_url']}:{v['image_tags']['translator']}",
         repo_arn=repo_arn["translator"], environment=translator_env, cpu=b["cpu"], memory=b["memory"], task_count=b["task_count"],
         s3_trigger={"bucket": buckets["batch_input"], "prefix": "incoming/",
-                    "command_prefix": ["batch", "--output", f"s3://{buckets['batch_output']}/out/", "--log-format", "json", "--input"]},
+                    "command": ["batch", "--input", "s3://<bucket>/<key>", "--output", f"s3://{buckets['batch_output']}/out/<key>", "--batch-id", "<key>", "--no-progress"]},
         task_statements=[
             {"sid": "ReadBatchInput", "actions": ["s3:GetObject"], "resources": [f"{barn['batch_input']}/incoming/*"], "conditions": in_canada},
-            {"sid": "WriteBatchOutput", "actions": ["s3:PutObject"], "resources": [f"{barn['batch_output']}/out/*"], "conditions": in_canada},
+            {"sid": "WriteBatchOutput", "actions": ["s3:PutObject", "s3:AbortMultipartUpload"], "resources": [f"{barn['batch_output']}/out/*"], "conditions": in_canada},
         ], **common)
     per_region = lambda fmt: [fmt.format(r=r) for r in regions]
     scheduled_task("module.auditor", REGION, comp["auditor"], image=f"{repo['auditor']['repository_url']}:{v['image_tags']['auditor']}",
@@ -976,7 +977,7 @@ def document():
 
 
 SOURCES = {
-    "kms_logs": "kms-key", "kms_pii": "kms-key", "kms_pii_dr": "kms-key", "kms_hmac": "kms-key", "kms_stream": "kms-key",
+    "kms_logs": "kms-key", "kms_pii": "kms-key", "kms_pii_dr": "kms-key", "kms_stream": "kms-key",
 "kms_ecr": "kms-key", "access_logs_bucket": "secure-bucket", "trail_bucket": "secure-bucket",
 "batch_input_bucket": "secure-bucket", "batch_output_bucket": "secure-bucket",
     "batch_output_dr_bucket": "secure-bucket", "trail": "cloudtrail", "security_stream": "kinesis-stream",

@@ -137,19 +137,21 @@ module "kms_pii" {
   source = "../../modules/kms-key"
 
   name               = "${local.name}-pii"
-  description        = "PII of ${local.name}: translator envelope encryption and batch files"
+  description        = "PII of ${local.name}: translator field encryption, tokenisation keys and batch files"
   account_id         = local.account
   key_administrators = [local.deployer]
   key_auditors       = [local.task_role.auditor]
 
   key_users = [
     {
+      # Direct calls by the translator: data keys for field encryption, and decryption of its
+      # KMS-encrypted tokenisation (HMAC) keys, each bound to its encryption context.
       sid          = "TranslatorEnvelopeEncryption"
       arns         = [local.task_role.translator, local.task_role.translator_batch]
       actions      = ["kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey"]
       via_services = []
       encryption_context = [
-        { test = "StringEquals", variable = "kms:EncryptionContext:app", values = ["fcm-guard-translator"] },
+        { test = "StringEquals", variable = "kms:EncryptionContext:purpose", values = ["translator-field-encryption", "translator-token-key"] },
       ]
     },
     {
@@ -157,26 +159,6 @@ module "kms_pii" {
       arns         = [local.task_role.translator_batch]
       actions      = ["kms:GenerateDataKey", "kms:Decrypt"]
       via_services = [local.via.s3]
-    },
-  ]
-}
-
-module "kms_hmac" {
-  source = "../../modules/kms-key"
-
-  name               = "${local.name}-tokenisation"
-  description        = "HMAC key tokenising identifiers for consortium inquiries (${local.name})"
-  key_spec           = "HMAC_256"
-  account_id         = local.account
-  key_administrators = [local.deployer]
-  key_auditors       = [local.task_role.auditor]
-
-  key_users = [
-    {
-      sid          = "TranslatorTokenises"
-      arns         = [local.task_role.translator, local.task_role.translator_batch]
-      actions      = ["kms:GenerateMac", "kms:DescribeKey"]
-      via_services = []
     },
   ]
 }
@@ -365,10 +347,12 @@ module "translator" {
   subnet_ids         = var.private_subnet_ids
   image              = "${local.registry}/${module.ecr_translator.repository_name}:${var.image_tags.translator}"
   ecr_repository_arn = local.repo_arn.translator
-  command            = ["serve", "--listen", "0.0.0.0:8080", "--log-format", "json"]
+  command            = ["serve"]
   environment = {
-    TRANSLATOR_KMS_KEY_ID  = module.kms_pii.alias_name
-    TRANSLATOR_HMAC_KEY_ID = module.kms_hmac.alias_name
+    TRANSLATOR_LISTEN     = "0.0.0.0:8080"
+    TRANSLATOR_LOG_FORMAT = "json"
+    TRANSLATOR_KMS_KEY_ID = module.kms_pii.alias_name
+    TRANSLATOR_TOKEN_KEYS = var.translator_token_keys_path
   }
   cpu                = var.translator.cpu
   memory             = var.translator.memory
@@ -385,7 +369,7 @@ module "translator" {
     requests_per_target = 600
   }
 
-  # KMS use (envelope encryption, tokenisation) is granted by the key policies of kms_pii and kms_hmac.
+  # KMS use (field encryption, tokenisation keys) is granted by the key policy of kms_pii.
   task_iam_statements = []
 
   create_alb              = true
@@ -414,11 +398,12 @@ module "log_shipper" {
   subnet_ids         = var.private_subnet_ids
   image              = "${local.registry}/${module.ecr_log_shipper.repository_name}:${var.image_tags.log_shipper}"
   ecr_repository_arn = local.repo_arn.log_shipper
-  command            = ["run", "--log-format", "json"]
+  command            = ["run"]
   environment = {
-    LOG_SHIPPER_SOURCE    = "cloudtrail-sqs"
-    LOG_SHIPPER_QUEUE_URL = local.queue_url
-    LOG_SHIPPER_STREAM    = local.stream_name
+    LOG_SHIPPER_LOG_FORMAT     = "json"
+    LOG_SHIPPER_QUEUE_URL      = local.queue_url
+    LOG_SHIPPER_STREAM         = local.stream_name
+    LOG_SHIPPER_METRICS_LISTEN = "0.0.0.0:9108"
   }
   cpu                  = var.log_shipper.cpu
   memory               = var.log_shipper.memory
@@ -471,8 +456,9 @@ module "translator_batch" {
   image              = "${local.registry}/${module.ecr_translator.repository_name}:${var.image_tags.translator}"
   ecr_repository_arn = local.repo_arn.translator
   environment = {
-    TRANSLATOR_KMS_KEY_ID  = module.kms_pii.alias_name
-    TRANSLATOR_HMAC_KEY_ID = module.kms_hmac.alias_name
+    TRANSLATOR_LOG_FORMAT = "json"
+    TRANSLATOR_KMS_KEY_ID = module.kms_pii.alias_name
+    TRANSLATOR_TOKEN_KEYS = var.translator_token_keys_path
   }
   cpu                = var.translator_batch.cpu
   memory             = var.translator_batch.memory
@@ -482,9 +468,10 @@ module "translator_batch" {
   egress_cidr_blocks = [var.vpc_cidr]
 
   s3_trigger = {
-    bucket         = local.buckets.batch_input
-    prefix         = "incoming/"
-    command_prefix = ["batch", "--output", "s3://${local.buckets.batch_output}/out/", "--log-format", "json", "--input"]
+    bucket = local.buckets.batch_input
+    prefix = "incoming/"
+    # One output object per input object; <bucket> and <key> are filled in from the S3 event.
+    command = ["batch", "--input", "s3://<bucket>/<key>", "--output", "s3://${local.buckets.batch_output}/out/<key>", "--batch-id", "<key>", "--no-progress"]
   }
 
   task_iam_statements = [
@@ -496,7 +483,7 @@ module "translator_batch" {
     },
     {
       sid        = "WriteBatchOutput"
-      actions    = ["s3:PutObject"]
+      actions    = ["s3:PutObject", "s3:AbortMultipartUpload"]
       resources  = ["${local.bucket_arn.batch_output}/out/*"]
       conditions = local.in_canada
     },

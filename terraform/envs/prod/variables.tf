@@ -79,6 +79,12 @@ variable "image_tags" {
   })
 }
 
+variable "translator_token_keys_path" {
+  description = "Path in the translator image of its tokenisation key file (KMS-encrypted HMAC keys from `translator keygen --kms-key-id`; ciphertext only)."
+  type        = string
+  default     = "/etc/fcm-guard/translator-token-keys.json"
+}
+
 variable "translator" {
   description = "Sizing of the online translator service."
   type = object({

@@ -36,7 +36,7 @@ locals {
   s3_input_template = var.s3_trigger == null ? null : replace(replace(jsonencode({
     containerOverrides = [{
       name    = var.name
-      command = concat(var.s3_trigger.command_prefix, ["s3://<bucket>/<key>"])
+      command = var.s3_trigger.command
     }]
   }), "\\u003c", "<"), "\\u003e", ">")
 }

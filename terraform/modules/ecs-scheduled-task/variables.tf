@@ -128,12 +128,13 @@ variable "schedule_expression" {
 variable "s3_trigger" {
   description = <<-EOT
     Start one run per new object: the bucket (with EventBridge notifications on) and key prefix to watch, and the
-    command prefix the object's `s3://bucket/key` URL is appended to. Null when `schedule_expression` is used.
+    container command of that run, in which `<bucket>` and `<key>` are replaced by the object's bucket and key
+    (EventBridge input transformer). Null when `schedule_expression` is used.
   EOT
   type = object({
-    bucket         = string
-    prefix         = string
-    command_prefix = list(string)
+    bucket  = string
+    prefix  = string
+    command = list(string)
   })
   default = null
 }
