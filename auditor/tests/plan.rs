@@ -52,6 +52,10 @@ fn compliant_plan_joins_modules_and_references() {
     let logs = inv.buckets.iter().find(|b| b.name == "fcm-audit-logs-prod").unwrap();
     assert_eq!(logs.object_lock.known().and_then(Option::as_ref).and_then(|l| l.retention_days()), Some(365));
     assert_eq!(inv.accounts[0].id, "111122223333");
+    let role = inv.iam_roles.iter().find(|r| r.name == "fcm-translator-task").expect("role");
+    let inline = role.inline_policies.known().expect("inline policies");
+    assert_eq!(inline.len(), 1, "aws_iam_role_policy joined by its `role` reference");
+    assert!(inline[0].document.known().is_some_and(|d| d["Statement"][0]["Action"][0] == "s3:GetObject"));
     let f = audit("compliant.json");
     assert!(f.is_empty(), "{}", summarize(&f));
 }

@@ -11,6 +11,7 @@
 
 pub mod cloudtrail;
 pub mod collection;
+pub mod iam;
 pub mod kinesis;
 pub mod kms;
 pub mod logs;
@@ -30,6 +31,9 @@ pub type CheckFn = fn(&Inventory, &Settings, &mut Sink<'_>);
 
 /// Evaluator id → function.
 pub const REGISTRY: &[(&str, CheckFn)] = &[
+    ("iam_role_admin", iam::role_admin::check),
+    ("iam_role_wildcard_action", iam::role_wildcard_action::check),
+    ("iam_role_privilege_escalation", iam::role_privilege_escalation::check),
     ("s3_no_default_encryption", s3::no_default_encryption::check),
     ("s3_sse_s3_not_kms", s3::sse_s3_not_kms::check),
     ("s3_kms_not_cmk", s3::kms_not_cmk::check),
