@@ -824,7 +824,7 @@ def prod():
         ])
     kms["pii"] = kms_key("module.kms_pii", REGION, f"{name}-pii", f"PII of {name}: translator field encryption, tokenisation keys and batch files", [deployer], [task_role["auditor"]],
         users=[
-            {"sid": "TranslatorEnvelopeEncryption", "arns": [task_role["translator"], task_role["translator_batch"]], "actions": ["kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey"], "via": [],
+            {"sid": "TranslatorEnvelopeEncryption", "arns": [task_role["translator"], task_role["translator_batch"]], "actions": ["kms:GenerateDataKey", "kms:Decrypt"], "via": [],
              "context": [("StringEquals", "kms:EncryptionContext:purpose", ["translator-field-encryption", "translator-token-key"])]},
             {"sid": "TranslatorBatchFilesThroughS3", "arns": [task_role["translator_batch"]], "actions": ["kms:GenerateDataKey", "kms:Decrypt"], "via": [via["s3"]]},
             {"sid": "ReplicationReadsSourceObjects", "arns": [replication_role], "actions": ["kms:Decrypt"], "via": [via["s3"]]},

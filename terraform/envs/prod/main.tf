@@ -149,7 +149,7 @@ module "kms_pii" {
       # KMS-encrypted tokenisation (HMAC) keys, each bound to its encryption context.
       sid          = "TranslatorEnvelopeEncryption"
       arns         = [local.task_role.translator, local.task_role.translator_batch]
-      actions      = ["kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey"]
+      actions      = ["kms:GenerateDataKey", "kms:Decrypt"]
       via_services = []
       encryption_context = [
         { test = "StringEquals", variable = "kms:EncryptionContext:purpose", values = ["translator-field-encryption", "translator-token-key"] },
