@@ -13,7 +13,8 @@ use crate::model::{self, Applicant, Application, MatchResult};
 use crate::normalize;
 
 /// Output direction.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[cfg_attr(feature = "service", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     /// Application → consortium.inquiry/1.0 (what leaves for the consortium).

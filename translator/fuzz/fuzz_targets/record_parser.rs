@@ -1,0 +1,38 @@
+//! Fuzz the record parser and the whole pure core on arbitrary bytes:
+//! - nothing panics (parser, validation, normalisation, tokenisation, encryption, assembly);
+//! - whatever the strict parser accepts, serde_json accepts too (we are never more lenient);
+//! - every translated output is valid JSON; every rejection has at least one error with a code.
+#![no_main]
+
+use std::sync::{Arc, OnceLock};
+
+use libfuzzer_sys::fuzz_target;
+use translator::crypto::{generate_key_file, KeyProvider, LocalKeyProvider};
+use translator::json::{parse, Limits};
+use translator::translate::TranslateError;
+use translator::{Direction, Settings, Translator};
+
+fn translator() -> &'static Arc<Translator> {
+    static T: OnceLock<Arc<Translator>> = OnceLock::new();
+    T.get_or_init(|| {
+        let p: Arc<dyn KeyProvider> = Arc::new(LocalKeyProvider::from_key_file(&generate_key_file("fuzz", "ck-fuzz")).unwrap());
+        Translator::new(p, Settings::default())
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(v) = parse(data, Limits::default()) {
+        assert!(serde_json::from_slice::<serde_json::Value>(data).is_ok(), "accepted by us, rejected by serde_json");
+        let _ = v.to_serde();
+    }
+    let mut s = translator().session();
+    for dir in [Direction::Inquiry, Direction::Case] {
+        match s.translate(dir, data) {
+            Ok(out) => {
+                assert!(serde_json::from_slice::<serde_json::Value>(&out.json).is_ok());
+            }
+            Err(TranslateError::Rejected(r)) => assert!(!r.errors.is_empty()),
+            Err(TranslateError::Crypto(e)) => panic!("local provider failed: {e}"),
+        }
+    }
+});
