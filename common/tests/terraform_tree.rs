@@ -72,7 +72,7 @@ fn every_tf_file_parses() {
     let mut errors = Vec::new();
     for entry in walkdir::WalkDir::new(tf_root()).into_iter().filter_map(Result::ok) {
         let path = entry.path();
-        if path.extension().is_some_and(|e| e == "tf" || e == "tfvars") {
+        if path.extension().is_some_and(|e| e == "tf" || e == "tfvars" || e == "hcl") {
             let text = std::fs::read_to_string(path).unwrap();
             match hcl::parse(&text) {
                 Ok(_) => parsed += 1,
@@ -144,6 +144,22 @@ fn modules_follow_the_standard_structure() {
                 for key in ["policy", "assume_role_policy"] {
                     if attr(r.body(), key).is_some_and(is_text) {
                         problems.push(format!("{m}/{file}: {}.{} {key} is literal JSON", label(r, 0), label(r, 1)));
+                    }
+                }
+            }
+        }
+        // `terraform test` files, where present, exercise the module's validations.
+        if let Ok(tests) = std::fs::read_dir(dir.join("tests")) {
+            for t in tests.filter_map(Result::ok).map(|e| e.path()) {
+                if t.to_string_lossy().ends_with(".tftest.hcl") {
+                    let body = parse_file(&t);
+                    if blocks(&body, "run").next().is_none() {
+                        problems.push(format!("{}: no run blocks", t.display()));
+                    }
+                    for r in blocks(&body, "run") {
+                        if attr(r.body(), "expect_failures").is_none() && blocks(r.body(), "assert").next().is_none() {
+                            problems.push(format!("{}: run {} asserts nothing", t.display(), label(r, 0)));
+                        }
                     }
                 }
             }
@@ -661,7 +677,7 @@ fn attributes_are_aligned_like_terraform_fmt() {
     let mut problems = Vec::new();
     for entry in walkdir::WalkDir::new(tf_root()).into_iter().filter_map(Result::ok) {
         let path = entry.path();
-        if !path.extension().is_some_and(|e| e == "tf" || e == "tfvars") {
+        if !path.extension().is_some_and(|e| e == "tf" || e == "tfvars" || e == "hcl") {
             continue;
         }
         let text = std::fs::read_to_string(path).unwrap();
