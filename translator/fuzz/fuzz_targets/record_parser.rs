@@ -1,6 +1,7 @@
 //! Fuzz the record parser and the whole pure core on arbitrary bytes:
 //! - nothing panics (parser, validation, normalisation, tokenisation, encryption, assembly);
-//! - whatever the strict parser accepts, serde_json accepts too (we are never more lenient);
+//! - whatever the strict parser accepts, serde_json accepts too (we are never more lenient),
+//!   except numbers beyond f64 range, which JSON allows and serde_json refuses;
 //! - every translated output is valid JSON; every rejection has at least one error with a code.
 #![no_main]
 
@@ -22,7 +23,11 @@ fn translator() -> &'static Arc<Translator> {
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(v) = parse(data, Limits::default()) {
-        assert!(serde_json::from_slice::<serde_json::Value>(data).is_ok(), "accepted by us, rejected by serde_json");
+        // serde_json also rejects numbers whose magnitude overflows f64 (e.g. `1E999`); JSON allows
+        // them and this parser keeps numbers as text, so that one difference is expected.
+        if let Err(e) = serde_json::from_slice::<serde_json::Value>(data) {
+            assert!(e.to_string().contains("number out of range"), "accepted by us, rejected by serde_json: {e}");
+        }
         let _ = v.to_serde();
     }
     let mut s = translator().session();
