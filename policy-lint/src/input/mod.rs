@@ -275,6 +275,10 @@ pub(crate) fn read_text(
     opts: &InputOptions,
 ) -> Result<Option<String>, ToolError> {
     let meta = std::fs::metadata(path).map_err(|e| io_error(display, &e))?;
+    if !meta.is_file() {
+        // Devices and pipes (`/dev/zero`, a FIFO) could block or never end.
+        return Err(ToolError::new(display, "io", "not a regular file; not read"));
+    }
     if meta.len() > opts.max_file_bytes {
         return Err(too_large(display, meta.len(), opts.max_file_bytes));
     }
@@ -396,11 +400,11 @@ pub(crate) fn json_error(display: &str, e: &serde_json::Error, line_offset: u32)
     te
 }
 
-/// Does a JSON value look like an IAM policy (as opposed to other JSON met while walking)?
+/// Does a JSON value look like an IAM policy (as opposed to other JSON met while walking, such
+/// as `package.json`)? It must have a `Statement`.
 #[must_use]
 pub fn looks_like_policy(v: &Value) -> bool {
-    v.as_object()
-        .is_some_and(|o| o.keys().any(|k| k.eq_ignore_ascii_case("Statement") || k.eq_ignore_ascii_case("Version")))
+    v.as_object().is_some_and(|o| o.keys().any(|k| k.eq_ignore_ascii_case("Statement")))
 }
 
 fn load_json_text(display: &str, text: &str, walked: bool, opts: &InputOptions, out: &mut Loaded) {

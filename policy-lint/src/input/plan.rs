@@ -66,7 +66,12 @@ fn address_lines(text: &str) -> HashMap<String, u32> {
         if let Some(rest) = rest.strip_prefix(':') {
             let rest = rest.trim_start();
             if let Some(rest) = rest.strip_prefix('"') {
-                if let Some(end) = rest.find('"') {
+                let rb = rest.as_bytes();
+                let mut k = 0;
+                while k < rb.len() && rb[k] != b'"' {
+                    k += if rb[k] == b'\\' { 2 } else { 1 };
+                }
+                if let Some(end) = (k < rb.len()).then_some(k) {
                     let addr = &rest[..end];
                     if !addr.contains('\\') {
                         out.entry(addr.to_string()).or_insert(line);

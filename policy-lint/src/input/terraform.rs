@@ -42,7 +42,7 @@ use super::{Content, Document, InlineIgnore, InputOptions, Loaded, Locator};
 use crate::policy::PolicyKind;
 
 /// Deepest bracket/brace/parenthesis/template nesting accepted in a `.tf` file.
-pub const MAX_NESTING: usize = 200;
+pub const MAX_NESTING: usize = 64;
 
 /// Deepest chain of `local` references and nested documents followed.
 const MAX_RESOLVE_DEPTH: usize = 16;
@@ -625,7 +625,7 @@ impl<'a> Module<'a> {
             let mut by_type: Map<String, Value> = Map::new();
             let mut star = false;
             let mut seen = false;
-            for (b, nested_iter) in self.blocks_and_dynamic(body, block_name) {
+            for (b, nested_iter, span) in Self::blocks_and_dynamic(body, block_name) {
                 let Some(b) = b else { return None };
                 let ty = attr(b, "type").map(|a| self.eval(&a.value, 0));
                 let ids = attr(b, "identifiers").map(|a| self.eval(&a.value, 0));
@@ -633,7 +633,7 @@ impl<'a> Module<'a> {
                     return None;
                 }
                 if !seen {
-                    marks.push((format!("/{json_key}"), src.span_pos(b.span())));
+                    marks.push((format!("/{json_key}"), src.span_pos(span)));
                     seen = true;
                 }
                 let ty = match ty {
@@ -665,7 +665,7 @@ impl<'a> Module<'a> {
             }
         }
         let mut cond: Map<String, Value> = Map::new();
-        for (b, nested_iter) in self.blocks_and_dynamic(body, "condition") {
+        for (b, nested_iter, span) in Self::blocks_and_dynamic(body, "condition") {
             let Some(b) = b else { return None };
             let test = attr(b, "test").map(|a| self.eval(&a.value, 0));
             let var = attr(b, "variable").map(|a| self.eval(&a.value, 0));
@@ -679,7 +679,7 @@ impl<'a> Module<'a> {
                 None => String::new(),
             };
             let (test, var) = (as_key(test), as_key(var));
-            let pos = src.span_pos(b.span());
+            let pos = src.span_pos(span);
             if cond.is_empty() {
                 marks.push(("/Condition".into(), pos));
             }
@@ -714,14 +714,21 @@ impl<'a> Module<'a> {
 
     /// Blocks named `name` and the content of `dynamic "name"` blocks, each with the dynamic
     /// block's iterator name. `None` for a dynamic block without content.
-    fn blocks_and_dynamic<'b>(&self, body: &'b Body, name: &str) -> Vec<(Option<&'b Body>, Option<String>)> {
+    fn blocks_and_dynamic<'b>(
+        body: &'b Body,
+        name: &str,
+    ) -> Vec<(Option<&'b Body>, Option<String>, Option<std::ops::Range<usize>>)> {
         let mut out = Vec::new();
         for b in body.blocks() {
             if b.ident.as_str() == name {
-                out.push((Some(&b.body), None));
+                out.push((Some(&b.body), None, b.span()));
             } else if b.ident.as_str() == "dynamic" && label(b, 0) == Some(name) {
                 let it = iterator_name(b, name);
-                out.push((b.body.blocks().find(|c| c.ident.as_str() == "content").map(|c| &c.body), Some(it)));
+                out.push((
+                    b.body.blocks().find(|c| c.ident.as_str() == "content").map(|c| &c.body),
+                    Some(it),
+                    b.span(),
+                ));
             }
         }
         out
