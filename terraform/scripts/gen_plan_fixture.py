@@ -531,7 +531,7 @@ def cloudtrail(path, region, name, s3_bucket_name, kms_key_arn, log_retention_da
     P.resource(path, "aws_sqs_queue_policy", "dlq", {"id": U, "policy": ddoc, "queue_url": U, "region": region}, refs={"queue_url": ref("aws_sqs_queue.dlq[0].id"), "policy": ref("data.aws_iam_policy_document.dlq[0].json")})
     P.resource(path, "aws_s3_bucket_notification", "this", {
         "bucket": s3_bucket_name, "eventbridge": False, "id": U, "lambda_function": [], "region": region, "topic": [],
-        "queue": [{"events": ["s3:ObjectCreated:*"], "filter_prefix": "AWSLogs/", "filter_suffix": ".json.gz", "id": "cloudtrail-objects", "queue_arn": U}],
+        "queue": [{"events": ["s3:ObjectCreated:*"], "filter_prefix": f"AWSLogs/{A}/CloudTrail/", "filter_suffix": ".json.gz", "id": "cloudtrail-objects", "queue_arn": U}],
     }, refs={"bucket": ref("var.s3_bucket_name"), **nested("queue.0.queue_arn", ref("aws_sqs_queue.this[0].arn"))})
     return {"queue_url": f"https://sqs.{region}.amazonaws.com/{A}/{queue}"}
 
@@ -881,7 +881,7 @@ def prod():
         autoscaling={"min": s["min_capacity"], "max": s["max_capacity"], "cpu": 50},
         task_statements=[
             {"sid": "ConsumeTrailNotifications", "actions": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"], "resources": [queue_arn]},
-            {"sid": "ReadTrailFiles", "actions": ["s3:GetObject"], "resources": [f"{barn['trail']}/AWSLogs/{A}/*"], "conditions": in_canada},
+            {"sid": "ReadTrailFiles", "actions": ["s3:GetObject"], "resources": [f"{barn['trail']}/AWSLogs/{A}/CloudTrail/*"], "conditions": in_canada},
             {"sid": "PutToSecurityStream", "actions": ["kinesis:PutRecords", "kinesis:PutRecord", "kinesis:ListShards", "kinesis:DescribeStreamSummary"], "resources": [stream_arn]},
         ], **common)
     b = v["translator_batch"]

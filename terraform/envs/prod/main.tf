@@ -474,7 +474,7 @@ module "log_shipper" {
     {
       sid        = "ReadTrailFiles"
       actions    = ["s3:GetObject"]
-      resources  = ["${local.bucket_arn.trail}/AWSLogs/${local.account}/*"]
+      resources  = ["${local.bucket_arn.trail}/AWSLogs/${local.account}/CloudTrail/*"]
       conditions = local.in_canada
     },
     {

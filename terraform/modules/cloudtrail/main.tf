@@ -263,7 +263,7 @@ resource "aws_s3_bucket_notification" "this" {
     id            = "cloudtrail-objects"
     queue_arn     = aws_sqs_queue.this[0].arn
     events        = ["s3:ObjectCreated:*"]
-    filter_prefix = "AWSLogs/"
+    filter_prefix = "AWSLogs/${var.account_id}/CloudTrail/" # log files only, not the digest files
     filter_suffix = ".json.gz"
   }
 
