@@ -657,9 +657,60 @@ async fn seed_scenario(acct: &seed::Account) -> Vec<(String, String)> {
         .await
         .unwrap();
     id(managed, "stream-aws-managed");
+    // Roles: AWS managed admin; inline service wildcard; inline privilege escalation
+    // (iam:PassRole + ec2:RunInstances); a customer managed policy whose old version was admin
+    // but whose default version is scoped (only the default version counts).
+    let iam = aws_sdk_iam::Client::new(cfg);
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    for r in ["admin", "wild", "escalate", "scoped"] {
+        let name = format!("role-{r}-{sfx}");
+        iam.create_role().role_name(&name).assume_role_policy_document(trust).send().await.unwrap();
+        id(name, &format!("role-{r}"));
+    }
+    iam.attach_role_policy()
+        .role_name(format!("role-admin-{sfx}"))
+        .policy_arn("arn:aws:iam::aws:policy/AdministratorAccess")
+        .send()
+        .await
+        .unwrap();
+    iam.put_role_policy()
+        .role_name(format!("role-wild-{sfx}"))
+        .policy_name("s3-everything")
+        .policy_document(WILD_POLICY)
+        .send()
+        .await
+        .unwrap();
+    iam.put_role_policy()
+        .role_name(format!("role-escalate-{sfx}"))
+        .policy_name("launch")
+        .policy_document(ESCALATE_POLICY)
+        .send()
+        .await
+        .unwrap();
+    let pol = iam
+        .create_policy()
+        .policy_name(format!("shipper-{sfx}"))
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)
+        .send()
+        .await
+        .unwrap();
+    let pol_arn = pol.policy().unwrap().arn().unwrap().to_string();
+    iam.create_policy_version()
+        .policy_arn(&pol_arn)
+        .policy_document(SCOPED_POLICY)
+        .set_as_default(true)
+        .send()
+        .await
+        .unwrap();
+    iam.attach_role_policy().role_name(format!("role-scoped-{sfx}")).policy_arn(&pol_arn).send().await.unwrap();
+
     id(acct.id.clone(), "account");
     ids
 }
+
+const WILD_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#;
+const ESCALATE_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:PassRole","ec2:RunInstances"],"Resource":"*"}]}"#;
+const SCOPED_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kinesis:PutRecords","Resource":"arn:aws:kinesis:ca-central-1:111122223333:stream/fcm-security-events"}]}"#;
 
 /// (category, label) of every finding of a JSON report; a finding's resource is labelled by the
 /// seeded identifier its address ends with (longest match), else by the address itself.
@@ -709,6 +760,9 @@ fn expected_scenario_findings() -> std::collections::BTreeSet<(String, String)> 
         ("region-outside-canada", "lg-short-us"),
         ("kinesis-not-encrypted", "stream-plain"),
         ("kinesis-not-cmk", "stream-aws-managed"),
+        ("iam-role-admin", "role-admin"),
+        ("iam-role-wildcard-action", "role-wild"),
+        ("iam-role-privilege-escalation", "role-escalate"),
     ]
     .iter()
     .map(|(c, l)| ((*c).to_string(), (*l).to_string()))
