@@ -107,8 +107,8 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
     }
 }
 
-/// The first value the operator cannot read, with the reason (never echoing the value itself
-/// beyond its shape: condition values may be sensitive).
+/// The first value the operator cannot read, with the reason. Only malformed IP ranges are
+/// quoted (network ranges, not personal data); other values are described, not echoed.
 fn bad_value(op: OpFamily, c: &Condition) -> Option<(String, String)> {
     for v in &c.values {
         if v.value.as_str().is_some_and(is_symbolic) {
