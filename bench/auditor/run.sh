@@ -65,7 +65,8 @@ for line in open(sys.argv[1]):
         continue
     f = rec.get("fields", rec)
     if f.get("message") == "Collection requests." and f.get("service") == sys.argv[2]:
-        print(f"{f['requests']} requests in {f['seconds']} s = {f['rate_per_s']} req/s (cap {f['cap_per_s']})")
+        print(f"{f['requests']} requests, {f['active_rate_per_s']} req/s while active "
+              f"({f['rate_per_s']} req/s over the whole {f['seconds']} s run), cap {f['cap_per_s']}")
 PY
 }
 

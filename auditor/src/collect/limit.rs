@@ -122,6 +122,10 @@ impl Service {
 pub struct Pacer {
     buckets: Vec<Option<TokenBucket>>,
     requests: Vec<AtomicU64>,
+    start: Instant,
+    /// Nanoseconds after `start` of the first and the latest request, per service.
+    first: Vec<AtomicU64>,
+    last: Vec<AtomicU64>,
 }
 
 impl Pacer {
@@ -131,7 +135,14 @@ impl Pacer {
         let buckets = (0..Service::ALL.len())
             .map(|i| caps.iter().find(|(s, _)| s.index() == i).map(|(_, r)| TokenBucket::new(*r)))
             .collect();
-        Arc::new(Pacer { buckets, requests: Service::ALL.iter().map(|_| AtomicU64::new(0)).collect() })
+        let counters = || Service::ALL.iter().map(|_| AtomicU64::new(0)).collect();
+        Arc::new(Pacer {
+            buckets,
+            requests: counters(),
+            start: Instant::now(),
+            first: Service::ALL.iter().map(|_| AtomicU64::new(u64::MAX)).collect(),
+            last: counters(),
+        })
     }
 
     /// Wait for the service's cap (if any) and count one request.
@@ -139,9 +150,32 @@ impl Pacer {
         if let Some(Some(bucket)) = self.buckets.get(service.index()) {
             bucket.acquire().await;
         }
-        if let Some(c) = self.requests.get(service.index()) {
+        let i = service.index();
+        if let Some(c) = self.requests.get(i) {
             c.fetch_add(1, Ordering::Relaxed);
         }
+        let now = u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(u64::MAX - 1);
+        if let Some(f) = self.first.get(i) {
+            f.fetch_min(now, Ordering::Relaxed);
+        }
+        if let Some(l) = self.last.get(i) {
+            l.fetch_max(now, Ordering::Relaxed);
+        }
+    }
+
+    /// Requests per second of a service between its first and its latest request (the window in
+    /// which it was active), when it sent at least two.
+    #[must_use]
+    pub fn active_rate(&self, service: Service) -> Option<f64> {
+        let i = service.index();
+        let n = self.count(service);
+        let first = self.first.get(i)?.load(Ordering::Relaxed);
+        let last = self.last.get(i)?.load(Ordering::Relaxed);
+        if n < 2 || first == u64::MAX || last <= first {
+            return None;
+        }
+        #[allow(clippy::cast_precision_loss)]
+        Some((n - 1) as f64 / Duration::from_nanos(last - first).as_secs_f64())
     }
 
     /// Requests counted so far for a service.
@@ -190,6 +224,10 @@ mod tests {
         assert_eq!(pacer.count(Service::Kms), 5);
         assert_eq!(pacer.cap(Service::S3), Some(10.0));
         assert_eq!(pacer.cap(Service::Iam), None);
+        // 11 requests paced at 10/s: 10 intervals of 100 ms (the first is burst).
+        let rate = pacer.active_rate(Service::S3).unwrap();
+        assert!((9.0..=11.5).contains(&rate), "{rate}");
+        assert_eq!(pacer.active_rate(Service::Iam), None);
     }
 
     #[test]

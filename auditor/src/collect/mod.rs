@@ -46,7 +46,8 @@
 //!   endpoint prefixes the account id to the host) is recorded as
 //!   [`UnknownReason::Unsupported`] instead of being called.
 //!
-//! At the end one log line per service gives the requests sent, the observed rate and the cap.
+//! At the end one log line per service (`Collection requests.`) gives the requests sent, the rate
+//! over the whole run and over the service's active window (first to latest request), and the cap.
 
 mod cloudtrail;
 mod iam;
@@ -486,6 +487,7 @@ fn log_stats(run: &Run, elapsed: Duration) {
             requests,
             seconds = format!("{secs:.2}"),
             rate_per_s = format!("{rate:.1}"),
+            active_rate_per_s = run.pacer.active_rate(service).map_or_else(|| "-".to_string(), |r| format!("{r:.1}")),
             cap_per_s = run.pacer.cap(service).map_or_else(|| "none".to_string(), |c| format!("{c}")),
         );
     }
