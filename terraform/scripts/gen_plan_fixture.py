@@ -162,14 +162,14 @@ class Plan:
         addr = f"{'data.' if mode == 'data' else ''}{rtype}.{name}"
         entry = self.config.setdefault(path, {}).setdefault(addr, {
             "address": addr, "mode": mode, "type": rtype, "name": name,
-            "provider_config_key": f"{path.split('.')[1]}:aws" if path else "aws",
+            "provider_config_key": (f"{path.split('.')[1]}:" if path else "") + ("terraform" if rtype == "terraform_data" else "aws"),
             "expressions": {}, "schema_version": 0,
         })
         if counted:
             entry["count_expression"] = {"references": ["var.create"]}
         entry["expressions"].update(refs or {})
 
-    def resource(self, path, rtype, name, values, index=0, refs=None):
+    def resource(self, path, rtype, name, values, index=0, refs=None, provider=PROVIDER):
         address = f"{path + '.' if path else ''}{rtype}.{name}" + ("" if index is None else f"[{index}]")
         known, unk = split(values)
         r = {
@@ -177,7 +177,7 @@ class Plan:
             "mode": "managed",
             "type": rtype,
             "name": name,
-            "provider_name": PROVIDER,
+            "provider_name": provider,
             "schema_version": 0,
             "values": known,
             "sensitive_values": {},
@@ -273,6 +273,15 @@ KMS_ADMIN_ACTIONS = [
 KMS_USER_DEFAULT = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
 
 
+BUILTIN = "terraform.io/builtin/terraform"
+
+
+def ordering(path, name, refs):
+    """A terraform_data resource whose input is only known after apply (ARNs of new roles, a status)."""
+    P.resource(path, "terraform_data", name, {"id": U, "input": U, "output": U, "triggers_replace": None},
+               refs={"input": refs}, provider=BUILTIN)
+
+
 def kms_key(path, region, name, description, admins, auditors=(), users=(), services=(), key_spec="SYMMETRIC_DEFAULT", rotation=365, deletion=30, tags_=None):
     caller = ("StringEquals", "kms:CallerAccount", [A])
     st = [statement("KeyAdministration", KMS_ADMIN_ACTIONS, ["*"], principals=[("AWS", admins)], conditions=[caller])]
@@ -290,6 +299,7 @@ def kms_key(path, region, name, description, admins, auditors=(), users=(), serv
     for s in services:
         st.append(statement(s["sid"], s["actions"], ["*"], principals=[("Service", [s["service"]])], conditions=s["conditions"]))
     doc = P.policy_document(path, "this", st)
+    ordering(path, "principals", ref("var.principal_dependencies"))
     symmetric = key_spec == "SYMMETRIC_DEFAULT"
     P.resource(path, "aws_kms_key", "this", {
         "arn": U, "bypass_policy_lockout_safety_check": False, "custom_key_store_id": None,
@@ -392,6 +402,7 @@ def secure_bucket(path, region, bucket, data_class, expiration_days, kms_key_arn
             statement("WriteReplicas", ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"], [f"{dest}/*"], conditions=in_ca),
         ])
         iam_role(path, "replication", role, f"S3 replication of {bucket} to {replication['destination_bucket']}", assume, tags_, refs=ref("data.aws_iam_policy_document.replication_assume[0].json"))
+        ordering(path, "replication_destination", ref("var.replication.destination_ready", "var.replication"))
         P.resource(path, "aws_iam_role_policy", "replication", {"id": U, "name": "replication", "name_prefix": U, "policy": rdoc, "role": U}, refs={"role": ref("aws_iam_role.replication[0].id"), "policy": ref("data.aws_iam_policy_document.replication[0].json")})
         P.resource(path, "aws_s3_bucket_replication_configuration", "this", {
             "bucket": U, "id": U, "region": region, "role": U, "token": None,
@@ -932,7 +943,7 @@ def document():
         changes.append({
             "address": r["address"], "module_address": r["address"].rsplit(".", 2)[0] if r["address"].startswith("module.") else None,
             "mode": "managed", "type": r["type"], "name": r["name"], **({"index": r["index"]} if "index" in r else {}),
-            "provider_name": PROVIDER,
+            "provider_name": r["provider_name"],
             "change": {"actions": ["create"], "before": None, "after": copy.deepcopy(r["values"]), "after_unknown": unk,
                        "before_sensitive": False, "after_sensitive": {}},
         })
@@ -988,12 +999,14 @@ SOURCES = {
 # Outputs of each module source that envs/prod uses, with what they refer to.
 OUTPUTS = {
     "kms-key": {"key_arn": "aws_kms_key.this[0].arn", "alias_name": "aws_kms_alias.this[0].name"},
-    "secure-bucket": {"s3_bucket_id": "aws_s3_bucket.this[0].id", "s3_bucket_arn": "aws_s3_bucket.this[0].arn"},
+    "secure-bucket": {"s3_bucket_id": "aws_s3_bucket.this[0].id", "s3_bucket_arn": "aws_s3_bucket.this[0].arn",
+                      "versioning_status": "aws_s3_bucket_versioning.this[0].versioning_configuration",
+                      "replication_role_arn": "aws_iam_role.replication[0].arn"},
     "cloudtrail": {"queue_url": "aws_sqs_queue.this[0].id", "cloudtrail_arn": "aws_cloudtrail.this[0].arn"},
     "kinesis-stream": {"kinesis_stream_arn": "aws_kinesis_stream.this[0].arn"},
     "ecr-repository": {"repository_name": "aws_ecr_repository.this[0].name", "repository_url": "aws_ecr_repository.this[0].repository_url"},
-    "ecs-service": {"alb_dns_name": "aws_lb.this[0].dns_name"},
-    "ecs-scheduled-task": {"task_definition_arn": "aws_ecs_task_definition.this[0].arn"},
+    "ecs-service": {"alb_dns_name": "aws_lb.this[0].dns_name", "task_role_arn": "aws_iam_role.task[0].arn"},
+    "ecs-scheduled-task": {"task_definition_arn": "aws_ecs_task_definition.this[0].arn", "task_role_arn": "aws_iam_role.task[0].arn"},
 }
 
 # Inputs of the module calls in envs/prod that refer to other modules (what the plan cannot know yet).
@@ -1002,7 +1015,14 @@ CALL_REFS = {
     "trail_bucket": {"kms_key_arn": ["module.kms_logs.key_arn"]},
     "batch_input_bucket": {"kms_key_arn": ["module.kms_pii.key_arn"]},
     "batch_output_bucket": {"kms_key_arn": ["module.kms_pii.key_arn"],
-                            "replication": ["local.buckets.batch_dr", "module.kms_pii_dr.key_arn", "var.dr_region"]},
+                            "replication": ["local.buckets.batch_dr", "module.kms_pii_dr.key_arn", "var.dr_region",
+                                            "module.batch_output_dr_bucket.versioning_status"]},
+    "kms_logs": {"principal_dependencies": ["module.log_shipper.task_role_arn", "module.auditor.task_role_arn"]},
+    "kms_pii": {"principal_dependencies": ["module.translator.task_role_arn", "module.translator_batch.task_role_arn",
+                                           "module.auditor.task_role_arn", "module.batch_output_bucket.replication_role_arn"]},
+    "kms_pii_dr": {"principal_dependencies": ["module.batch_output_bucket.replication_role_arn", "module.auditor.task_role_arn"]},
+    "kms_stream": {"principal_dependencies": ["module.log_shipper.task_role_arn", "module.auditor.task_role_arn"]},
+    "kms_ecr": {"principal_dependencies": ["module.auditor.task_role_arn"]},
     "batch_output_dr_bucket": {"kms_key_arn": ["module.kms_pii_dr.key_arn"]},
     "trail": {"kms_key_arn": ["module.kms_logs.key_arn"], "s3_bucket_name": ["local.buckets.trail"]},
     "security_stream": {"kms_key_arn": ["module.kms_stream.key_arn"]},

@@ -85,6 +85,8 @@ module "kms_logs" {
   account_id         = local.account
   key_administrators = [local.deployer]
   key_auditors       = [local.task_role.auditor]
+  # KMS refuses policies naming roles that do not exist yet.
+  principal_dependencies = [module.log_shipper.task_role_arn, module.auditor.task_role_arn]
 
   key_users = [
     {
@@ -136,11 +138,12 @@ module "kms_logs" {
 module "kms_pii" {
   source = "../../modules/kms-key"
 
-  name               = "${local.name}-pii"
-  description        = "PII of ${local.name}: translator field encryption, tokenisation keys and batch files"
-  account_id         = local.account
-  key_administrators = [local.deployer]
-  key_auditors       = [local.task_role.auditor]
+  name                   = "${local.name}-pii"
+  description            = "PII of ${local.name}: translator field encryption, tokenisation keys and batch files"
+  account_id             = local.account
+  key_administrators     = [local.deployer]
+  key_auditors           = [local.task_role.auditor]
+  principal_dependencies = [module.translator.task_role_arn, module.translator_batch.task_role_arn, module.auditor.task_role_arn]
 
   key_users = [
     {
@@ -166,11 +169,12 @@ module "kms_pii" {
 module "kms_stream" {
   source = "../../modules/kms-key"
 
-  name               = "${local.name}-stream"
-  description        = "Security team's Kinesis stream of ${local.name}"
-  account_id         = local.account
-  key_administrators = [local.deployer]
-  key_auditors       = [local.task_role.auditor]
+  name                   = "${local.name}-stream"
+  description            = "Security team's Kinesis stream of ${local.name}"
+  account_id             = local.account
+  key_administrators     = [local.deployer]
+  key_auditors           = [local.task_role.auditor]
+  principal_dependencies = [module.log_shipper.task_role_arn, module.auditor.task_role_arn]
 
   key_users = concat(
     [{
@@ -191,11 +195,12 @@ module "kms_stream" {
 module "kms_ecr" {
   source = "../../modules/kms-key"
 
-  name               = "${local.name}-images"
-  description        = "Container images of ${local.name}"
-  account_id         = local.account
-  key_administrators = [local.deployer]
-  key_auditors       = [local.task_role.auditor]
+  name                   = "${local.name}-images"
+  description            = "Container images of ${local.name}"
+  account_id             = local.account
+  key_administrators     = [local.deployer]
+  key_auditors           = [local.task_role.auditor]
+  principal_dependencies = [module.auditor.task_role_arn]
 
   key_users = [
     {

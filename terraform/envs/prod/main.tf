@@ -86,6 +86,8 @@ module "kms_logs" {
   account_id         = local.account
   key_administrators = [local.deployer]
   key_auditors       = [local.task_role.auditor]
+  # KMS refuses policies naming roles that do not exist yet.
+  principal_dependencies = [module.log_shipper.task_role_arn, module.auditor.task_role_arn]
 
   key_users = [
     {
@@ -137,11 +139,12 @@ module "kms_logs" {
 module "kms_pii" {
   source = "../../modules/kms-key"
 
-  name               = "${local.name}-pii"
-  description        = "PII of ${local.name}: translator field encryption, tokenisation keys and batch files"
-  account_id         = local.account
-  key_administrators = [local.deployer]
-  key_auditors       = [local.task_role.auditor]
+  name                   = "${local.name}-pii"
+  description            = "PII of ${local.name}: translator field encryption, tokenisation keys and batch files"
+  account_id             = local.account
+  key_administrators     = [local.deployer]
+  key_auditors           = [local.task_role.auditor]
+  principal_dependencies = [module.translator.task_role_arn, module.translator_batch.task_role_arn, module.auditor.task_role_arn, module.batch_output_bucket.replication_role_arn]
 
   key_users = [
     {
@@ -174,11 +177,12 @@ module "kms_pii_dr" {
   source    = "../../modules/kms-key"
   providers = { aws = aws.dr }
 
-  name               = "${local.name}-pii-dr"
-  description        = "PII replicas of ${local.name} in the disaster-recovery region"
-  account_id         = local.account
-  key_administrators = [local.deployer]
-  key_auditors       = [local.task_role.auditor]
+  name                   = "${local.name}-pii-dr"
+  description            = "PII replicas of ${local.name} in the disaster-recovery region"
+  account_id             = local.account
+  key_administrators     = [local.deployer]
+  key_auditors           = [local.task_role.auditor]
+  principal_dependencies = [module.batch_output_bucket.replication_role_arn, module.auditor.task_role_arn]
 
   key_users = [
     {
@@ -193,11 +197,12 @@ module "kms_pii_dr" {
 module "kms_stream" {
   source = "../../modules/kms-key"
 
-  name               = "${local.name}-stream"
-  description        = "Security team's Kinesis stream of ${local.name}"
-  account_id         = local.account
-  key_administrators = [local.deployer]
-  key_auditors       = [local.task_role.auditor]
+  name                   = "${local.name}-stream"
+  description            = "Security team's Kinesis stream of ${local.name}"
+  account_id             = local.account
+  key_administrators     = [local.deployer]
+  key_auditors           = [local.task_role.auditor]
+  principal_dependencies = [module.log_shipper.task_role_arn, module.auditor.task_role_arn]
 
   key_users = concat(
     [{
@@ -218,11 +223,12 @@ module "kms_stream" {
 module "kms_ecr" {
   source = "../../modules/kms-key"
 
-  name               = "${local.name}-images"
-  description        = "Container images of ${local.name}"
-  account_id         = local.account
-  key_administrators = [local.deployer]
-  key_auditors       = [local.task_role.auditor]
+  name                   = "${local.name}-images"
+  description            = "Container images of ${local.name}"
+  account_id             = local.account
+  key_administrators     = [local.deployer]
+  key_auditors           = [local.task_role.auditor]
+  principal_dependencies = [module.auditor.task_role_arn]
 
   key_users = [
     {
@@ -309,9 +315,8 @@ module "batch_output_bucket" {
     destination_bucket      = local.buckets.batch_dr
     destination_kms_key_arn = module.kms_pii_dr.key_arn
     destination_region      = var.dr_region
+    destination_ready       = module.batch_output_dr_bucket.versioning_status
   }
-
-  depends_on = [module.batch_output_dr_bucket]
 }
 
 module "batch_output_dr_bucket" {

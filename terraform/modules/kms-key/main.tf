@@ -155,6 +155,13 @@ data "aws_iam_policy_document" "this" {
 # https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html
 ################################################################################
 
+# Orders the key after the principals its policy names (see var.principal_dependencies).
+resource "terraform_data" "principals" {
+  count = var.create ? 1 : 0
+
+  input = var.principal_dependencies
+}
+
 resource "aws_kms_key" "this" {
   count = var.create ? 1 : 0
 
@@ -172,6 +179,8 @@ resource "aws_kms_key" "this" {
   policy                             = data.aws_iam_policy_document.this[0].json
 
   tags = var.tags
+
+  depends_on = [terraform_data.principals]
 }
 
 resource "aws_kms_alias" "this" {

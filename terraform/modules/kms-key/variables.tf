@@ -125,6 +125,12 @@ variable "service_principals" {
   }
 }
 
+variable "principal_dependencies" {
+  description = "Values the key waits for, such as the ARNs output by the modules that create the roles named in `key_users` and `key_auditors`: KMS refuses a key policy naming principals that do not exist yet. They do not enter the policy (which stays known at plan time)."
+  type        = list(string)
+  default     = []
+}
+
 variable "tags" {
   description = "Tags for the key."
   type        = map(string)

@@ -355,6 +355,13 @@ resource "aws_iam_role_policy" "replication" {
   policy = data.aws_iam_policy_document.replication[0].json
 }
 
+# Orders replication after the destination bucket's versioning (see var.replication.destination_ready).
+resource "terraform_data" "replication_destination" {
+  count = local.create_replication ? 1 : 0
+
+  input = var.replication.destination_ready
+}
+
 resource "aws_s3_bucket_replication_configuration" "this" {
   count = local.create_replication ? 1 : 0
 
@@ -387,5 +394,5 @@ resource "aws_s3_bucket_replication_configuration" "this" {
     }
   }
 
-  depends_on = [aws_s3_bucket_versioning.this]
+  depends_on = [aws_s3_bucket_versioning.this, terraform_data.replication_destination]
 }

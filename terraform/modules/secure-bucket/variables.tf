@@ -108,11 +108,12 @@ variable "policy_statements" {
 }
 
 variable "replication" {
-  description = "Cross-region replication of every object to a bucket in the disaster-recovery region (encrypted there with the destination key); null disables replication. Requires versioning on both buckets."
+  description = "Cross-region replication of every object to a bucket in the disaster-recovery region (encrypted there with the destination key); null disables replication. Requires versioning on both buckets: pass the destination's `versioning_status` output as `destination_ready` so replication waits for it."
   type = object({
     destination_bucket      = string
     destination_kms_key_arn = string
     destination_region      = string
+    destination_ready       = optional(string)
   })
   default = null
 
