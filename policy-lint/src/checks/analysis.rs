@@ -12,6 +12,9 @@
 //! patterns (no expansion of the 22k-action catalog); expansion by access level
 //! ([`Analysis::expand_statement`]) happens only for checks that list actions.
 
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+
 use crate::catalog::{AccessLevel, Action, Catalog};
 use crate::engine::AnalyzeOptions;
 use crate::policy::{Condition, Policy, PolicyKind, PrincipalType, Statement};
@@ -53,13 +56,39 @@ pub struct ActionMatcher {
     pub negated: bool,
     /// The patterns as written (symbolic ones never match).
     pub patterns: Vec<String>,
+    /// Lower-cased patterns without wildcards (exact names), for a hash lookup.
+    literals: HashSet<String>,
+    /// Lower-cased patterns with wildcards.
+    wild: Vec<String>,
 }
 
 impl ActionMatcher {
+    /// A matcher over `patterns` (`NotAction` when `negated`).
+    #[must_use]
+    pub fn new(negated: bool, patterns: Vec<String>) -> Self {
+        let mut literals = HashSet::new();
+        let mut wild = Vec::new();
+        for p in patterns.iter().filter(|p| !is_symbolic(p)) {
+            let l = p.to_ascii_lowercase();
+            if l.contains(['*', '?']) {
+                wild.push(l);
+            } else {
+                literals.insert(l);
+            }
+        }
+        Self { negated, patterns, literals, wild }
+    }
+
     /// Does the statement cover `action` (`iam:PassRole`)?
     #[must_use]
     pub fn covers(&self, action: &str) -> bool {
-        let hit = self.patterns.iter().any(|p| pattern_matches(p, action));
+        self.covers_lower(&action.to_ascii_lowercase())
+    }
+
+    /// [`ActionMatcher::covers`] for an already lower-cased action name.
+    #[must_use]
+    pub fn covers_lower(&self, action: &str) -> bool {
+        let hit = self.literals.contains(action) || self.wild.iter().any(|p| crate::catalog::wildcard_match(p, action));
         hit != self.negated
     }
 
@@ -175,6 +204,8 @@ pub struct Analysis {
     pub home_accounts: Vec<String>,
     /// Trusted accounts from the options.
     pub trusted_accounts: Vec<String>,
+    /// [`Analysis::grants`] results by lower-cased action.
+    grant_cache: RefCell<HashMap<String, Option<Grant>>>,
 }
 
 impl Analysis {
@@ -185,10 +216,8 @@ impl Analysis {
         let mut allows = Vec::new();
         let mut denies = Vec::new();
         for (i, st) in policy.statements.iter().enumerate() {
-            let actions = ActionMatcher {
-                negated: st.action.negated,
-                patterns: st.action.items.iter().map(|s| s.value.clone()).collect(),
-            };
+            let actions =
+                ActionMatcher::new(st.action.negated, st.action.items.iter().map(|s| s.value.clone()).collect());
             if st.is_allow() {
                 let (breadth, resources, resource_pointer) = match &st.resource {
                     None => (Breadth::Specific, Vec::new(), st.pointer.clone()),
@@ -236,14 +265,25 @@ impl Analysis {
         }
         let _ = catalog;
         let home_accounts = home_accounts(policy, opts);
-        Analysis { kind, allows, denies, home_accounts, trusted_accounts: opts.trusted_accounts.clone() }
+        Analysis {
+            kind,
+            allows,
+            denies,
+            home_accounts,
+            trusted_accounts: opts.trusted_accounts.clone(),
+            grant_cache: RefCell::new(HashMap::new()),
+        }
     }
 
     /// Does an unconditional `Deny` remove `action` from everything `allow` grants?
     #[must_use]
     pub fn denied(&self, allow: &AllowInfo, action: &str) -> bool {
+        if self.denies.is_empty() {
+            return false;
+        }
+        let action = action.to_ascii_lowercase();
         self.denies.iter().any(|d| {
-            d.actions.covers(action)
+            d.actions.covers_lower(&action)
                 && match &d.resources {
                     None => true,
                     Some(pats) => {
@@ -265,6 +305,16 @@ impl Analysis {
     /// unconstrained beats broad-but-constrained beats specific.
     #[must_use]
     pub fn grants(&self, action: &str) -> Option<Grant> {
+        let key = action.to_ascii_lowercase();
+        if let Some(hit) = self.grant_cache.borrow().get(&key) {
+            return hit.clone();
+        }
+        let best = self.compute_grant(&key);
+        self.grant_cache.borrow_mut().insert(key, best.clone());
+        best
+    }
+
+    fn compute_grant(&self, action: &str) -> Option<Grant> {
         let mut best: Option<Grant> = None;
         for (pos, a) in self.allows.iter().enumerate() {
             if !self.allow_grants(a, action) {
@@ -290,7 +340,8 @@ impl Analysis {
     }
 
     /// The catalog actions statement `allow` grants (wildcards and `NotAction` expanded, after
-    /// `Deny`), optionally only those of the given access levels. Sorted by name, no duplicates.
+    /// `Deny`), optionally only those of the given access levels. In catalog order (service,
+    /// then name), no duplicates. Pattern expansions are cached across policies.
     #[must_use]
     pub fn expand_statement<'c>(
         &self,
@@ -299,27 +350,18 @@ impl Analysis {
         levels: Option<&[AccessLevel]>,
     ) -> Vec<&'c Action> {
         let keep = |a: &Action| levels.is_none_or(|l| l.contains(&a.access_level));
-        let mut out: Vec<&Action> = Vec::new();
-        if allow.actions.negated {
-            for a in catalog.expand("*") {
-                if keep(a) && !allow.actions.patterns.iter().any(|p| pattern_matches(p, &a.full_name())) {
-                    out.push(a);
-                }
-            }
+        let all = catalog.actions();
+        let mut out: Vec<&Action> = if allow.actions.negated {
+            all.iter().filter(|a| keep(a) && allow.actions.covers_lower(&a.full_name().to_ascii_lowercase())).collect()
         } else {
-            for p in &allow.actions.patterns {
-                if is_symbolic(p) {
-                    continue;
-                }
-                for a in catalog.expand(p) {
-                    if keep(a) {
-                        out.push(a);
-                    }
-                }
+            let mut idx: Vec<u32> = Vec::new();
+            for p in allow.actions.patterns.iter().filter(|p| !is_symbolic(p)) {
+                idx.extend(expand_cached(catalog, p).iter().copied());
             }
-        }
-        out.sort_by(|a, b| (a.service.as_str(), a.name.as_str()).cmp(&(b.service.as_str(), b.name.as_str())));
-        out.dedup_by(|a, b| std::ptr::eq(*a, *b));
+            idx.sort_unstable();
+            idx.dedup();
+            idx.into_iter().filter_map(|i| all.get(i as usize)).filter(|a| keep(a)).collect()
+        };
         if !self.denies.is_empty() {
             out.retain(|a| !self.denied(allow, &a.full_name()));
         }
@@ -331,6 +373,34 @@ impl Analysis {
     pub fn is_foreign_account(&self, account: &str) -> bool {
         !self.home_accounts.iter().any(|h| h == account) && !self.trusted_accounts.iter().any(|t| t == account)
     }
+}
+
+/// `catalog.expand(pattern)` as indices into `catalog.actions()`, cached per catalog and
+/// lower-cased pattern for the life of the process (policies repeat the same wildcards).
+#[must_use]
+pub fn expand_cached(catalog: &Catalog, pattern: &str) -> std::sync::Arc<[u32]> {
+    type Cache = std::sync::Mutex<HashMap<(usize, usize, String), std::sync::Arc<[u32]>>>;
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    let all = catalog.actions();
+    let key = (std::ptr::from_ref(catalog) as usize, all.len(), pattern.to_ascii_lowercase());
+    let cache = CACHE.get_or_init(Cache::default);
+    if let Some(v) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return v;
+    }
+    let base = all.as_ptr() as usize;
+    let size = std::mem::size_of::<Action>().max(1);
+    let v: std::sync::Arc<[u32]> = catalog
+        .expand(pattern)
+        .into_iter()
+        .filter_map(|a| {
+            let off = (std::ptr::from_ref(a) as usize).checked_sub(base)? / size;
+            (off < all.len()).then(|| u32::try_from(off).ok()).flatten()
+        })
+        .collect();
+    if let Ok(mut c) = cache.lock() {
+        c.insert(key, v.clone());
+    }
+    v
 }
 
 /// Does a `Deny` statement apply to every principal (identity policies have none)?

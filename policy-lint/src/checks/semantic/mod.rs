@@ -64,16 +64,22 @@ pub(crate) fn level_name(l: AccessLevel) -> &'static str {
 
 /// `a, b, c and 12 more` — at most `max` names.
 pub(crate) fn join_limited(names: &[String], max: usize) -> String {
-    if names.len() <= max {
-        names.join(", ")
+    join_total(names, names.len(), max)
+}
+
+/// Like [`join_limited`] when `names` are the first of `total`.
+pub(crate) fn join_total(names: &[String], total: usize, max: usize) -> String {
+    let shown = &names[..names.len().min(max)];
+    if total <= shown.len() {
+        shown.join(", ")
     } else {
-        format!("{} and {} more", names[..max].join(", "), names.len() - max)
+        format!("{} and {} more", shown.join(", "), total - shown.len())
     }
 }
 
-/// Full names of catalog actions.
+/// Full names of the first [`EVIDENCE_MAX`] catalog actions (all that messages and evidence show).
 pub(crate) fn names(actions: &[&Action]) -> Vec<String> {
-    actions.iter().map(|a| a.full_name()).collect()
+    actions.iter().take(EVIDENCE_MAX).map(|a| a.full_name()).collect()
 }
 
 /// `Write 12, Permissions management 3` for a set of actions.
@@ -89,9 +95,12 @@ pub(crate) fn level_counts(actions: &[&Action]) -> String {
     counts.iter().map(|(l, n)| format!("{} {n}", level_name(*l))).collect::<Vec<_>>().join(", ")
 }
 
-/// JSON evidence: a list of strings.
+/// Longest action list kept in a finding's evidence (messages give the total).
+pub(crate) const EVIDENCE_MAX: usize = 25;
+
+/// JSON evidence: a list of strings, at most [`EVIDENCE_MAX`] (the first ones).
 pub(crate) fn json_list(items: &[String]) -> serde_json::Value {
-    serde_json::Value::Array(items.iter().map(|s| serde_json::Value::String(s.clone())).collect())
+    serde_json::Value::Array(items.iter().take(EVIDENCE_MAX).map(|s| serde_json::Value::String(s.clone())).collect())
 }
 
 /// Report every `Allow` statement of an identity policy that grants one of `actions` on broad
@@ -117,5 +126,14 @@ pub(crate) fn report_unconstrained_actions(ctx: &mut crate::engine::Ctx<'_>, act
             join_limited(&matched, 8)
         );
         ctx.report(ptr, msg).evidence.insert("actions".into(), json_list(&matched));
+    }
+}
+
+/// Put an action list (the first [`EVIDENCE_MAX`]) and, when longer, its total into a
+/// finding's evidence.
+pub(crate) fn add_actions(f: &mut common::Finding, key: &str, items: &[String], total: usize) {
+    f.evidence.insert(key.to_string(), json_list(items));
+    if total > items.len().min(EVIDENCE_MAX) {
+        f.evidence.insert(format!("{key}_total"), serde_json::Value::from(total));
     }
 }

@@ -9,7 +9,7 @@ use crate::checks::analysis::{is_constraining, is_wildcard_principal, Analysis};
 use crate::engine::Ctx;
 use crate::policy::{PolicyKind, PrincipalType};
 
-use super::{join_limited, json_list, names};
+use super::{join_limited, join_total, names};
 
 /// How a method's actions must be granted.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -278,8 +278,16 @@ const METHODS: &[(&str, &str, Kind, &[&str])] = &[
 
 /// Is `action` (full name) part of an escalation method or a credential-returning action?
 pub(crate) fn is_sensitive(action: &str) -> bool {
-    METHODS.iter().any(|m| m.3.iter().any(|a| a.eq_ignore_ascii_case(action)))
-        || super::credentials_exposure::DEFAULT.iter().any(|a| a.eq_ignore_ascii_case(action))
+    static SET: std::sync::OnceLock<std::collections::HashSet<String>> = std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        METHODS
+            .iter()
+            .flat_map(|m| m.3.iter())
+            .chain(super::credentials_exposure::DEFAULT.iter())
+            .map(|a| a.to_ascii_lowercase())
+            .collect()
+    })
+    .contains(&action.to_ascii_lowercase())
 }
 
 /// The statement pointers through which `method` is available, or `None`.
@@ -367,7 +375,7 @@ fn identity(ctx: &mut Ctx<'_>) {
 /// Resource policies: permissions management of the resource granted to any principal.
 fn resource_policy(ctx: &mut Ctx<'_>) {
     let catalog = ctx.catalog;
-    let mut hits: Vec<(String, String, Vec<String>)> = Vec::new();
+    let mut hits: Vec<(String, String, Vec<String>, usize)> = Vec::new();
     {
         let an = ctx.analysis();
         for a in &an.allows {
@@ -384,15 +392,16 @@ fn resource_policy(ctx: &mut Ctx<'_>) {
                 continue;
             }
             let n = names(&pm);
+            let total = pm.len();
             let msg = format!(
                 "{} lets any principal change who can access this resource: {}",
                 st.label(),
-                join_limited(&n, 6)
+                join_total(&n, total, 6)
             );
-            hits.push((a.action_pointer.clone(), msg, n));
+            hits.push((a.action_pointer.clone(), msg, n, total));
         }
     }
-    for (ptr, msg, n) in hits {
-        ctx.report(ptr, msg).evidence.insert("actions".into(), json_list(&n));
+    for (ptr, msg, n, total) in hits {
+        super::add_actions(ctx.report(ptr, msg), "actions", &n, total);
     }
 }

@@ -7,14 +7,14 @@ use crate::checks::analysis::Breadth;
 use crate::engine::Ctx;
 use crate::policy::PolicyKind;
 
-use super::{join_limited, json_list, level_counts, names};
+use super::{join_total, level_counts, names};
 
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     if ctx.policy.kind != PolicyKind::Identity {
         return;
     }
     let catalog = ctx.catalog;
-    let mut hits: Vec<(String, String, Vec<String>)> = Vec::new();
+    let mut hits: Vec<(String, String, Vec<String>, usize)> = Vec::new();
     {
         let an = ctx.analysis();
         for a in an.allows.iter() {
@@ -30,17 +30,18 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
                 continue;
             }
             let n = names(&acts);
+            let total = acts.len();
             let msg = format!(
                 "{} allows {} write or permissions-management actions on all resources although they can be scoped to resources ({}): {}",
                 ctx.policy.statements[a.index].label(),
                 acts.len(),
                 level_counts(&acts),
-                join_limited(&n, 8)
+                join_total(&n, total, 8)
             );
-            hits.push((a.resource_pointer.clone(), msg, n));
+            hits.push((a.resource_pointer.clone(), msg, n, total));
         }
     }
-    for (ptr, msg, n) in hits {
-        ctx.report(ptr, msg).evidence.insert("actions".into(), json_list(&n));
+    for (ptr, msg, n, total) in hits {
+        super::add_actions(ctx.report(ptr, msg), "actions", &n, total);
     }
 }
