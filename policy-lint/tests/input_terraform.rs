@@ -233,7 +233,11 @@ resource "aws_organizations_policy" "tags" {
         value(j)["Statement"][0]["Resource"],
         json!(["arn:aws:s3:::${var.bucket}", "arn:aws:s3:::${var.bucket}/*", "${var.extra_arn}"])
     );
-    assert_eq!(locate(j, "/Statement/0/Action").map(|p| p.0), Some(18), "the policy argument's line");
+    // positions of the literal's keys; computed parts fall back to their parent
+    assert_eq!(locate(j, "/Statement/0/Action/1").map(|p| p.0), Some(24));
+    assert_eq!(locate(j, "/Statement/0/Resource/2"), Some((25, 64)));
+    assert_eq!(locate(j, "/Version").map(|p| p.0), Some(19));
+    assert_eq!(locate(j, "/Id").map(|p| p.0), Some(18), "absent keys: the policy argument's line");
 
     let h = policy(&l, "aws_s3_bucket_policy.heredoc");
     assert_eq!(h.kind, PolicyKind::Bucket);

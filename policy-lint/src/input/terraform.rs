@@ -215,8 +215,9 @@ fn attr<'a>(body: &'a Body, key: &str) -> Option<&'a hcl::edit::structure::Attri
 
 /// Where a policy argument's value comes from.
 enum Source {
-    /// An evaluated literal (`jsonencode({...})`).
-    Value(Value),
+    /// An evaluated literal (`jsonencode({...})`), the file it is written in, and the positions
+    /// of its keys and elements there.
+    Value(Value, usize, Vec<(String, (u32, u32))>),
     /// JSON text written in the `.tf` file; heredoc bodies start `Some(line_offset)` lines down.
     Text { text: String, heredoc_offset: Option<u32> },
     /// JSON text of another file (`file(...)`, `templatefile(...)`).
@@ -245,7 +246,7 @@ struct Module<'a> {
     dir: &'a Path,
     files: &'a [(Src, Body)],
     opts: &'a InputOptions,
-    locals: HashMap<&'a str, &'a E>,
+    locals: HashMap<&'a str, (usize, &'a E)>,
     docs: Vec<(&'a str, usize, &'a Block)>,
 }
 
@@ -258,7 +259,7 @@ impl<'a> Module<'a> {
                 match b.ident.as_str() {
                     "locals" => {
                         for a in b.body.attributes() {
-                            locals.insert(a.key.as_str(), &a.value);
+                            locals.insert(a.key.as_str(), (fi, &a.value));
                         }
                     }
                     "data" if label(b, 0) == Some("aws_iam_policy_document") => {
@@ -354,7 +355,7 @@ impl<'a> Module<'a> {
             E::HeredocTemplate(h) => Value::String(self.template(&h.template, depth)),
             E::Parenthesis(p) => self.eval(p.inner(), depth + 1),
             E::Traversal(_) => match Self::local_name(e).and_then(|n| self.locals.get(n)) {
-                Some(local) if depth < MAX_RESOLVE_DEPTH => self.eval(local, depth + 1),
+                Some((_, local)) if depth < MAX_RESOLVE_DEPTH => self.eval(local, depth + 1),
                 _ => Self::symbolic(e),
             },
             E::FuncCall(f) if f.name.namespace.is_empty() => {
@@ -407,7 +408,7 @@ impl<'a> Module<'a> {
             match el {
                 Element::Literal(l) => s.push_str(l.value()),
                 Element::Interpolation(i) => match Self::local_name(&i.expr).and_then(|n| self.locals.get(n)) {
-                    Some(local) if depth < MAX_RESOLVE_DEPTH => match self.eval(local, depth + 1) {
+                    Some((_, local)) if depth < MAX_RESOLVE_DEPTH => match self.eval(local, depth + 1) {
                         Value::String(v) => s.push_str(&v),
                         _ => {
                             s.push_str("${");
@@ -427,6 +428,39 @@ impl<'a> Module<'a> {
         s
     }
 
+    /// Positions of the keys and elements of a literal object/array expression, by JSON pointer.
+    fn literal_marks(&self, e: &E, fi: usize, ptr: &str, out: &mut Vec<(String, (u32, u32))>, depth: usize) {
+        if depth > MAX_EVAL_DEPTH {
+            return;
+        }
+        let src = &self.files[fi].0;
+        match e {
+            E::Object(o) => {
+                for (k, v) in o.iter() {
+                    let key = match k {
+                        ObjectKey::Ident(i) => i.as_str().to_string(),
+                        ObjectKey::Expression(ke) => match self.eval(ke, depth + 1) {
+                            Value::String(s) => s,
+                            other => other.to_string(),
+                        },
+                    };
+                    let p = format!("{ptr}/{}", common::jsonpos::escape_token(&key));
+                    out.push((p.clone(), src.span_pos(v.expr().span())));
+                    self.literal_marks(v.expr(), fi, &p, out, depth + 1);
+                }
+            }
+            E::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    let p = format!("{ptr}/{i}");
+                    out.push((p.clone(), src.span_pos(x.span())));
+                    self.literal_marks(x, fi, &p, out, depth + 1);
+                }
+            }
+            E::Parenthesis(p) => self.literal_marks(p.inner(), fi, ptr, out, depth + 1),
+            _ => {}
+        }
+    }
+
     // ---- policy arguments -------------------------------------------------------------
 
     /// Where the value of a policy argument comes from.
@@ -439,7 +473,11 @@ impl<'a> Module<'a> {
             E::FuncCall(f) if f.name.namespace.is_empty() => {
                 let args: Vec<&E> = f.args.iter().collect();
                 match (f.name.name.as_str(), args.as_slice()) {
-                    ("jsonencode", [a]) => Source::Value(self.eval(a, depth + 1)),
+                    ("jsonencode", [a]) => {
+                        let mut marks = Vec::new();
+                        self.literal_marks(a, fi, "", &mut marks, 0);
+                        Source::Value(self.eval(a, depth + 1), fi, marks)
+                    }
                     ("file" | "templatefile", [p, ..]) => self.file_source(p, fi, depth),
                     _ => Source::Unknown(format!("the policy is `{}`, computed by Terraform", Self::text(e))),
                 }
@@ -458,8 +496,8 @@ impl<'a> Module<'a> {
                 Source::Text { text: self.template(&h.template, depth), heredoc_offset: Some(line) }
             }
             E::Traversal(t) => {
-                if let Some(local) = Self::local_name(e).and_then(|n| self.locals.get(n)) {
-                    return self.source(local, fi, depth + 1);
+                if let Some((lfi, local)) = Self::local_name(e).and_then(|n| self.locals.get(n)) {
+                    return self.source(local, *lfi, depth + 1);
                 }
                 if let E::Variable(v) = &t.expr {
                     if v.as_str() == "data" {
@@ -590,7 +628,7 @@ impl<'a> Module<'a> {
                 }
                 Some(inner.statements.into_iter().map(|(v, _)| at(v)).collect())
             }
-            Source::Value(v) => Some(statement_values(&v).into_iter().map(at).collect()),
+            Source::Value(v, _, _) => Some(statement_values(&v).into_iter().map(at).collect()),
             Source::Text { text, .. } => serde_json::from_str::<Value>(&quote_bare_interpolations(&text)?)
                 .ok()
                 .map(|v| statement_values(&v).into_iter().map(at).collect()),
@@ -793,12 +831,12 @@ impl<'a> Module<'a> {
                             let key = self.docs.iter().find(|(d, _, _)| *d == n).map_or("", |(d, _, _)| *d);
                             users.entry(key).or_default().push((kind, range));
                         }
-                        Source::Value(v) => {
+                        Source::Value(v, vfi, marks) => {
                             if v.is_object() {
-                                docs.push((
-                                    mk(Content::Policy { value: v, locator: Locator::line(pos.0) }, &src.display),
-                                    vec![range],
-                                ));
+                                // Positions of the literal's keys when it is written in this file.
+                                let marks = if vfi == fi { marks } else { Vec::new() };
+                                let locator = Locator::marks(pos, marks);
+                                docs.push((mk(Content::Policy { value: v, locator }, &src.display), vec![range]));
                             } else {
                                 let reason =
                                     format!("`{}` of {addr} is not a literal object in source", a.key.as_str());
