@@ -365,6 +365,7 @@ def secure_bucket(path, region, bucket, data_class, expiration_days, kms_key_arn
             "token": None,
         }, refs={"bucket": ref("aws_s3_bucket.this[0].id")})
     if access_logging:
+        ordering(path, "logging_target", ref("var.access_logging.target_ready", "var.access_logging"))
         P.resource(path, "aws_s3_bucket_logging", "this", {
             "bucket": U, "expected_bucket_owner": None, "id": U, "region": region,
             "target_bucket": access_logging["target_bucket"], "target_grant": [], "target_object_key_format": [],
@@ -501,6 +502,7 @@ def cloudtrail(path, region, name, s3_bucket_name, kms_key_arn, log_retention_da
     iam_role(path, "cloudwatch", f"{name}-cloudwatch-logs", f"CloudTrail delivery of {name} to CloudWatch Logs", assume, refs=ref("data.aws_iam_policy_document.cloudwatch_assume[0].json"))
     doc = P.policy_document(path, "cloudwatch", [statement("WriteTrailLogStreams", ["logs:CreateLogStream", "logs:PutLogEvents"], [f"{lg_arn}:log-stream:*"])])
     P.resource(path, "aws_iam_role_policy", "cloudwatch", {"id": U, "name": "cloudwatch-logs-delivery", "name_prefix": U, "policy": doc, "role": U}, refs={"role": ref("aws_iam_role.cloudwatch[0].id"), "policy": ref("data.aws_iam_policy_document.cloudwatch[0].json")})
+    ordering(path, "bucket_ready", ref("var.bucket_ready"))
     selectors = [{"field_selector": [{"ends_with": None, "equals": ["Management"], "field": "eventCategory", "not_ends_with": None, "not_equals": None, "not_starts_with": None, "starts_with": None}], "name": "Management events"}]
     if data_event_bucket_arns:
         selectors.append({"field_selector": [
@@ -1001,6 +1003,7 @@ OUTPUTS = {
     "kms-key": {"key_arn": "aws_kms_key.this[0].arn", "alias_name": "aws_kms_alias.this[0].name"},
     "secure-bucket": {"s3_bucket_id": "aws_s3_bucket.this[0].id", "s3_bucket_arn": "aws_s3_bucket.this[0].arn",
                       "versioning_status": "aws_s3_bucket_versioning.this[0].versioning_configuration",
+                      "s3_bucket_policy_id": "aws_s3_bucket_policy.this[0].id",
                       "replication_role_arn": "aws_iam_role.replication[0].arn"},
     "cloudtrail": {"queue_url": "aws_sqs_queue.this[0].id", "cloudtrail_arn": "aws_cloudtrail.this[0].arn"},
     "kinesis-stream": {"kinesis_stream_arn": "aws_kinesis_stream.this[0].arn"},
@@ -1012,9 +1015,12 @@ OUTPUTS = {
 # Inputs of the module calls in envs/prod that refer to other modules (what the plan cannot know yet).
 CALL_REFS = {
     "access_logs_bucket": {"kms_key_arn": ["module.kms_logs.key_arn"]},
-    "trail_bucket": {"kms_key_arn": ["module.kms_logs.key_arn"]},
-    "batch_input_bucket": {"kms_key_arn": ["module.kms_pii.key_arn"]},
+    "trail_bucket": {"kms_key_arn": ["module.kms_logs.key_arn"],
+                     "access_logging": ["local.buckets.access_logs", "local.buckets.trail", "module.access_logs_bucket.s3_bucket_policy_id"]},
+    "batch_input_bucket": {"kms_key_arn": ["module.kms_pii.key_arn"],
+                           "access_logging": ["local.buckets.access_logs", "local.buckets.batch_input", "module.access_logs_bucket.s3_bucket_policy_id"]},
     "batch_output_bucket": {"kms_key_arn": ["module.kms_pii.key_arn"],
+                            "access_logging": ["local.buckets.access_logs", "local.buckets.batch_output", "module.access_logs_bucket.s3_bucket_policy_id"],
                             "replication": ["local.buckets.batch_dr", "module.kms_pii_dr.key_arn", "var.dr_region",
                                             "module.batch_output_dr_bucket.versioning_status"]},
     "kms_logs": {"principal_dependencies": ["module.log_shipper.task_role_arn", "module.auditor.task_role_arn"]},
@@ -1024,7 +1030,8 @@ CALL_REFS = {
     "kms_stream": {"principal_dependencies": ["module.log_shipper.task_role_arn", "module.auditor.task_role_arn"]},
     "kms_ecr": {"principal_dependencies": ["module.auditor.task_role_arn"]},
     "batch_output_dr_bucket": {"kms_key_arn": ["module.kms_pii_dr.key_arn"]},
-    "trail": {"kms_key_arn": ["module.kms_logs.key_arn"], "s3_bucket_name": ["local.buckets.trail"]},
+    "trail": {"kms_key_arn": ["module.kms_logs.key_arn"], "s3_bucket_name": ["local.buckets.trail"],
+              "bucket_ready": ["module.trail_bucket.s3_bucket_policy_id"]},
     "security_stream": {"kms_key_arn": ["module.kms_stream.key_arn"]},
     "ecr_auditor": {"kms_key_arn": ["module.kms_ecr.key_arn"]},
     "ecr_log_shipper": {"kms_key_arn": ["module.kms_ecr.key_arn"]},

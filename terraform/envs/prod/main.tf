@@ -264,7 +264,7 @@ module "trail_bucket" {
   expiration_days = var.trail_log_expiration_days
   kms_key_arn     = module.kms_logs.key_arn
   object_lock     = { mode = "COMPLIANCE", days = var.trail_object_lock_days }
-  access_logging  = { target_bucket = local.buckets.access_logs, target_prefix = "${local.buckets.trail}/" }
+  access_logging  = { target_bucket = local.buckets.access_logs, target_prefix = "${local.buckets.trail}/", target_ready = module.access_logs_bucket.s3_bucket_policy_id }
 
   policy_statements = [
     {
@@ -297,7 +297,7 @@ module "batch_input_bucket" {
   noncurrent_version_expiration_days = 1
   kms_key_arn                        = module.kms_pii.key_arn
   eventbridge_notifications          = true
-  access_logging                     = { target_bucket = local.buckets.access_logs, target_prefix = "${local.buckets.batch_input}/" }
+  access_logging                     = { target_bucket = local.buckets.access_logs, target_prefix = "${local.buckets.batch_input}/", target_ready = module.access_logs_bucket.s3_bucket_policy_id }
 }
 
 module "batch_output_bucket" {
@@ -309,7 +309,7 @@ module "batch_output_bucket" {
   expiration_days                    = var.pii_batch_expiration_days
   noncurrent_version_expiration_days = 1
   kms_key_arn                        = module.kms_pii.key_arn
-  access_logging                     = { target_bucket = local.buckets.access_logs, target_prefix = "${local.buckets.batch_output}/" }
+  access_logging                     = { target_bucket = local.buckets.access_logs, target_prefix = "${local.buckets.batch_output}/", target_ready = module.access_logs_bucket.s3_bucket_policy_id }
 
   replication = {
     destination_bucket      = local.buckets.batch_dr
@@ -345,8 +345,7 @@ module "trail" {
   kms_key_arn            = module.kms_logs.key_arn
   log_retention_days     = var.log_retention_days
   data_event_bucket_arns = [local.bucket_arn.batch_input, local.bucket_arn.batch_output]
-
-  depends_on = [module.trail_bucket]
+  bucket_ready           = module.trail_bucket.s3_bucket_policy_id
 }
 
 module "security_stream" {

@@ -84,6 +84,13 @@ resource "aws_iam_role_policy" "cloudwatch" {
   policy = data.aws_iam_policy_document.cloudwatch[0].json
 }
 
+# Orders the trail and the notification after the bucket policy (see var.bucket_ready).
+resource "terraform_data" "bucket_ready" {
+  count = var.create ? 1 : 0
+
+  input = var.bucket_ready
+}
+
 ################################################################################
 # Trail: multi-region, log file validation, KMS
 # https://docs.aws.amazon.com/awscloudtrail/latest/userguide/best-practices-security.html
@@ -135,7 +142,7 @@ resource "aws_cloudtrail" "this" {
 
   tags = var.tags
 
-  depends_on = [aws_iam_role_policy.cloudwatch]
+  depends_on = [aws_iam_role_policy.cloudwatch, terraform_data.bucket_ready]
 }
 
 ################################################################################
@@ -267,5 +274,5 @@ resource "aws_s3_bucket_notification" "this" {
     filter_suffix = ".json.gz"
   }
 
-  depends_on = [aws_sqs_queue_policy.this]
+  depends_on = [aws_sqs_queue_policy.this, terraform_data.bucket_ready]
 }

@@ -29,6 +29,12 @@ variable "s3_bucket_name" {
   type        = string
 }
 
+variable "bucket_ready" {
+  description = "A value known once the bucket's policy admits the trail (the bucket module's `s3_bucket_policy_id`); the trail and the notification wait for it. Prefer this to a module-level depends_on, which would defer this module's policy documents to apply time."
+  type        = string
+  default     = null
+}
+
 variable "kms_key_arn" {
   description = "Customer managed key for the trail files, the log group and the queues. Its policy must admit CloudTrail, CloudWatch Logs and S3 notifications (see README)."
   type        = string

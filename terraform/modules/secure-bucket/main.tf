@@ -126,12 +126,21 @@ resource "aws_s3_bucket_object_lock_configuration" "this" {
 # https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerLogs.html
 ################################################################################
 
+# Orders logging after the target bucket's policy (see var.access_logging.target_ready).
+resource "terraform_data" "logging_target" {
+  count = var.create && var.access_logging != null ? 1 : 0
+
+  input = var.access_logging.target_ready
+}
+
 resource "aws_s3_bucket_logging" "this" {
   count = var.create && var.access_logging != null ? 1 : 0
 
   bucket        = aws_s3_bucket.this[0].id
   target_bucket = var.access_logging.target_bucket
   target_prefix = var.access_logging.target_prefix
+
+  depends_on = [terraform_data.logging_target]
 }
 
 resource "aws_s3_bucket_notification" "this" {

@@ -18,6 +18,11 @@ output "s3_bucket_policy" {
   value       = try(data.aws_iam_policy_document.this[0].json, null)
 }
 
+output "s3_bucket_policy_id" {
+  description = "ID of the bucket policy resource: known once the policy is in place (wait on it before delivering to the bucket)."
+  value       = try(aws_s3_bucket_policy.this[0].id, null)
+}
+
 output "versioning_status" {
   description = "Versioning status (`Enabled`); a replication source waits for it through `replication.destination_ready`."
   value       = try(one(aws_s3_bucket_versioning.this[0].versioning_configuration).status, null)

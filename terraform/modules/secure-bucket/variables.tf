@@ -67,10 +67,11 @@ variable "object_lock" {
 }
 
 variable "access_logging" {
-  description = "Server access logging target (a bucket created with `log_delivery = true`); null turns access logging off."
+  description = "Server access logging target (a bucket created with `log_delivery = true`); null turns access logging off. Pass the target's `s3_bucket_policy_id` output as `target_ready` so logging starts once the target accepts log delivery."
   type = object({
     target_bucket = string
     target_prefix = string
+    target_ready  = optional(string)
   })
   default = null
 }
