@@ -839,3 +839,32 @@ fn plan_of_the_same_resources_gives_the_same_findings() {
     let extra: Vec<_> = got.difference(&want).collect();
     assert!(missing.is_empty() && extra.is_empty(), "missing: {missing:#?}\nunexpected: {extra:#?}");
 }
+
+/// Several `--assume-role` accounts are collected concurrently into one inventory, each resource
+/// attributed to its own account.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collects_several_accounts() {
+    let Some(endpoint) = common::emulator::endpoint("collects_several_accounts") else { return };
+    let a = seed::fresh_account(&endpoint).await;
+    let b = seed::fresh_account(&endpoint).await;
+    let (ba, bb) = (format!("acct-a-{}", a.suffix), format!("acct-b-{}", b.suffix));
+    seed::bucket(&a.cfg, "ca-central-1", &ba, &[]).await;
+    seed::bucket(&b.cfg, "ca-west-1", &bb, &[]).await;
+    seed::key(&b.cfg, "ca-west-1", &format!("b-{}", b.suffix), true).await;
+
+    let mut opts = options(&endpoint, &a.role_arn);
+    opts.assume_roles.push(b.role_arn.clone());
+    let inv = collect(&opts).await;
+    assert!(inv.collection_errors.is_empty(), "{:#?}", inv.collection_errors);
+    let mut ids: Vec<&str> = inv.accounts.iter().map(|x| x.id.as_str()).collect();
+    ids.sort_unstable();
+    let mut want = vec![a.id.as_str(), b.id.as_str()];
+    want.sort_unstable();
+    assert_eq!(ids, want);
+    let owner = |name: &str| inv.buckets.iter().find(|x| x.name == name).and_then(|x| x.account.clone());
+    assert_eq!(owner(&ba), Some(a.id.clone()));
+    assert_eq!(owner(&bb), Some(b.id.clone()));
+    assert_eq!(inv.buckets.len(), 2);
+    assert_eq!(inv.kms_keys.len(), 1);
+    assert_eq!(inv.kms_keys[0].account.as_deref(), Some(b.id.as_str()));
+}
