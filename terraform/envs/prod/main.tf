@@ -102,16 +102,23 @@ module "kms_logs" {
     {
       sid     = "CloudTrailEncryptsTrailFiles"
       service = "cloudtrail.amazonaws.com"
-      actions = ["kms:GenerateDataKey", "kms:DescribeKey"]
+      actions = ["kms:GenerateDataKey"]
       conditions = [
         { test = "StringEquals", variable = "aws:SourceArn", values = [local.trail_arn] },
         { test = "StringLike", variable = "kms:EncryptionContext:aws:cloudtrail:arn", values = ["arn:${local.partition}:cloudtrail:*:${local.account}:trail/*"] },
       ]
     },
     {
+      # DescribeKey carries no encryption context, hence its own statement.
+      sid        = "CloudTrailDescribesKey"
+      service    = "cloudtrail.amazonaws.com"
+      actions    = ["kms:DescribeKey"]
+      conditions = [{ test = "StringEquals", variable = "aws:SourceArn", values = [local.trail_arn] }]
+    },
+    {
       sid     = "CloudWatchLogsEncryptsLogGroups"
       service = "logs.${var.region}.amazonaws.com"
-      actions = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:DescribeKey"]
+      actions = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey"]
       conditions = [
         { test = "ArnLike", variable = "kms:EncryptionContext:aws:logs:arn", values = ["arn:${local.partition}:logs:${var.region}:${local.account}:log-group:*"] },
       ]
