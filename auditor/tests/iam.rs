@@ -65,3 +65,11 @@ fn service_wildcard_is_reported() {
     assert!(f.iter().any(|x| x.code == "AU102"), "{f:#?}");
     assert!(!f.iter().any(|x| x.code == "AU101"));
 }
+
+#[test]
+fn unparsable_documents_are_reported_not_skipped() {
+    let inline = json!([{"name": "broken", "document": "{\"Version\": \"2012-10-17\", \"Statement\": ["}]);
+    let f = findings(json!([role(inline, json!([]))]));
+    assert_eq!(f.len(), 3, "one per IAM rule: {f:#?}");
+    assert!(f.iter().all(|x| x.message.contains("inline:broken") && x.evidence["unverified"] == "unparsable"));
+}

@@ -23,11 +23,13 @@ pub(crate) struct Origin {
 
 /// The merged effective document of a role, where each statement came from, and the first
 /// unknown document (if any).
-pub(crate) fn effective(role: &IamRole) -> (Value, Vec<Origin>, Option<UnknownReason>) {
+pub(crate) fn effective(role: &IamRole) -> (Value, Vec<Origin>, Option<UnknownReason>, Vec<String>) {
     let mut statements = Vec::new();
     let mut origins = Vec::new();
     let mut unknown = None;
+    let mut unparsable = Vec::new();
     let mut add = |label: String, doc: &Fact<Value>, unknown: &mut Option<UnknownReason>| match doc {
+        Fact::Known(Value::String(_)) => unparsable.push(label),
         Fact::Known(d) => {
             let list: Vec<Value> = match d.get("Statement") {
                 Some(Value::Array(a)) => a.clone(),
@@ -67,7 +69,7 @@ pub(crate) fn effective(role: &IamRole) -> (Value, Vec<Origin>, Option<UnknownRe
             unknown.get_or_insert(*r);
         }
     }
-    (serde_json::json!({"Version": "2012-10-17", "Statement": statements}), origins, unknown)
+    (serde_json::json!({"Version": "2012-10-17", "Statement": statements}), origins, unknown, unparsable)
 }
 
 /// Run policy-lint on each role and report, once per role, the findings whose policy-lint
@@ -83,7 +85,17 @@ pub(crate) fn judge(
 ) {
     for role in &inv.iam_roles {
         let res = Res::role(role);
-        let (doc, origins, unknown) = effective(role);
+        let (doc, origins, unknown, unparsable) = effective(role);
+        if !unparsable.is_empty() {
+            // A document that is not JSON cannot be judged: say so instead of skipping it.
+            let f = sink.report_with(
+                &res,
+                "/policies",
+                s.unverified_severity.min(sink.rule().severity),
+                format!("{} could not be verified: policy {} is not valid JSON", res.label(), unparsable.join(", ")),
+            );
+            f.evidence.insert("unverified".into(), "unparsable".into());
+        }
         if origins.is_empty() {
             // No statement known: nothing granted, unless a document could not be read.
             if let Some(r) = unknown {

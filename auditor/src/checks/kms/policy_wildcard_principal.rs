@@ -2,7 +2,8 @@
 //! that is not limited to the key's own (or a trusted) account or organization by a condition
 //! (`kms:CallerAccount`, `aws:PrincipalAccount`, `aws:SourceAccount`, `aws:PrincipalOrgID`,
 //! or `aws:PrincipalArn` within trusted accounts). `kms:ViaService` alone does not limit who
-//! calls.
+//! calls. The key policy is also judged with policy-lint (PL417 `kms-wildcard-grant`: `kms:*` or
+//! key administration granted to principals other than the account root; PL411 public principals).
 
 use serde_json::Value;
 
@@ -83,6 +84,16 @@ pub fn offending_statements(doc: &Value, accounts: &[String], orgs: &[String]) -
         .collect()
 }
 
+/// Statement pointer (`/Statement/3`) of a finding pointer (`/Statement/3/Principal/AWS`).
+fn statement_of(pointer: &str) -> String {
+    let mut parts = pointer.split('/').skip(1);
+    match (parts.next(), parts.next()) {
+        (Some("Statement"), Some(n)) if n.parse::<usize>().is_ok() => format!("/Statement/{n}"),
+        (Some("Statement"), _) => "/Statement".to_string(),
+        _ => pointer.to_string(),
+    }
+}
+
 /// Evaluator.
 pub fn check(inv: &Inventory, s: &Settings, sink: &mut Sink<'_>) {
     for k in &inv.kms_keys {
@@ -97,17 +108,54 @@ pub fn check(inv: &Inventory, s: &Settings, sink: &mut Sink<'_>) {
             );
             continue;
         }
+        let own = k.account.as_deref().or_else(|| k.arn.as_deref().and_then(arn_account)).map(str::to_string);
         let mut accounts = s.trusted_accounts.clone();
-        if let Some(a) = k.account.as_deref().or_else(|| k.arn.as_deref().and_then(arn_account)) {
-            accounts.push(a.to_string());
-        }
+        accounts.extend(own.clone());
+        let mut reported = std::collections::BTreeSet::new();
         for ptr in offending_statements(doc, &accounts, &s.trusted_org_ids) {
             let f = sink.report(
                 &res,
                 &format!("/policy{ptr}"),
                 format!("{}'s key policy allows principal `*` without limiting the caller to a trusted account or organization", res.label()),
             );
-            f.evidence.insert("statement".into(), ptr.into());
+            f.evidence.insert("statement".into(), ptr.clone().into());
+            reported.insert(ptr);
+        }
+        // policy-lint's key-policy analysis: `kms:*` or key administration granted to principals
+        // other than the account root, and public principals it recognises.
+        let opts = policy_lint::AnalyzeOptions {
+            account_id: own,
+            trusted_accounts: s.trusted_accounts.clone(),
+            trusted_org_ids: s.trusted_org_ids.clone(),
+            allowed_regions: s.allowed_regions.clone(),
+            residency: false,
+        };
+        match policy_lint::analyze_value(doc, policy_lint::PolicyKind::Key, &opts) {
+            Ok(findings) => {
+                for pf in
+                    findings.iter().filter(|f| f.category == "kms-wildcard-grant" || f.category == "public-principal")
+                {
+                    let ptr = statement_of(pf.location.pointer.as_deref().unwrap_or("/Statement"));
+                    if !reported.insert(ptr.clone()) {
+                        continue;
+                    }
+                    let f = sink.report(
+                        &res,
+                        &format!("/policy{ptr}"),
+                        format!("{}'s key policy: {}", res.label(), pf.message),
+                    );
+                    f.evidence.insert("statement".into(), ptr.into());
+                    f.evidence.insert("policy_lint_rule".into(), pf.code.as_str().into());
+                }
+            }
+            Err(e) => {
+                let f = sink.report(
+                    &res,
+                    "/policy",
+                    format!("{}'s key policy could not be analysed: {}", res.label(), e.message),
+                );
+                f.evidence.insert("pointer".into(), e.pointer.into());
+            }
         }
     }
 }
