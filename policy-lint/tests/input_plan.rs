@@ -47,6 +47,8 @@ fn sample_plan() -> serde_json::Value {
         "resource_changes": [
             {"address": "aws_iam_policy.computed", "mode": "managed", "type": "aws_iam_policy", "name": "computed",
              "change": {"actions": ["create"], "after": {"name": "computed"}, "after_unknown": {"policy": true, "arn": true}}},
+            {"address": "aws_s3_bucket.b", "mode": "managed", "type": "aws_s3_bucket", "name": "b",
+             "change": {"actions": ["create"], "after": {"bucket": "b"}, "after_unknown": {"policy": true, "arn": true}}},
             {"address": "aws_iam_policy.old", "mode": "managed", "type": "aws_iam_policy", "name": "old",
              "change": {"actions": ["delete"], "before": {"policy": task}, "after": null}}
         ]
@@ -74,7 +76,7 @@ fn policies_of_resources_child_modules_and_data_sources() {
             ("module.app.aws_iam_role.task.inline_policy[0]".to_string(), PolicyKind::Identity, true),
             ("module.app.aws_iam_role_policy.task".to_string(), PolicyKind::Identity, true),
         ],
-        "deleted resources, tag policies and data sources already used by a resource are not analysed"
+        "deleted resources, tag policies, data sources already used by a resource and a bucket's provider-computed policy are not analysed"
     );
     let computed = l.documents.iter().find(|d| d.address.as_deref() == Some("aws_iam_policy.computed")).unwrap();
     match &computed.content {

@@ -39,6 +39,11 @@ pub const POLICY_ATTRIBUTES: &[(&str, &str, PolicyKind)] = &[
     ("aws_organizations_policy", "content", PolicyKind::Scp),
 ];
 
+/// Resources whose `policy` attribute the provider computes when the configuration leaves it
+/// unset (the policy is managed by `aws_s3_bucket_policy`, `aws_sqs_queue_policy`,
+/// `aws_sns_topic_policy`): unknown there means "not set", not "set to something computed".
+const COMPUTED_WHEN_UNSET: [&str; 3] = ["aws_s3_bucket", "aws_sqs_queue", "aws_sns_topic"];
+
 /// Kind of an `aws_organizations_policy` by its `type`: service and resource control
 /// policies are IAM policy language; tag, backup and AI opt-out policies are not.
 fn organizations_kind(values: &Value) -> Option<PolicyKind> {
@@ -132,12 +137,18 @@ pub(crate) fn load_plan(display: &str, text: &str, doc: &Value, opts: &InputOpti
             } else {
                 *kind
             };
+            let unknown = r.is_unknown(&format!("/{attr}"));
+            if unknown && COMPUTED_WHEN_UNSET.contains(ty) {
+                // Unset in configuration (the policy lives in a separate *_policy resource) and
+                // computed by the provider: nothing to report.
+                continue;
+            }
             found.push(Found {
                 address: r.address.clone(),
                 attribute: (*attr).to_string(),
                 kind,
                 text: r.values.get(*attr).and_then(Value::as_str).map(str::to_string),
-                unknown: r.is_unknown(&format!("/{attr}")),
+                unknown,
             });
         }
         if r.r#type == "aws_iam_role" {
