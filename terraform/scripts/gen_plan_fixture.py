@@ -924,7 +924,7 @@ def prod():
              "resources": per_region(f"arn:{PART}:kms:{{r}}:{A}:key/*"), "conditions": in_canada},
             {"sid": "ReadTrailStatus", "actions": ["cloudtrail:GetEventSelectors", "cloudtrail:GetTrailStatus", "cloudtrail:ListTags"],
              "resources": per_region(f"arn:{PART}:cloudtrail:{{r}}:{A}:trail/*"), "conditions": in_canada},
-            {"sid": "ReadLogGroups", "actions": ["logs:DescribeLogGroups", "logs:ListTagsForResource"], "resources": per_region(f"arn:{PART}:logs:{{r}}:{A}:log-group:*"), "conditions": in_canada},
+            {"sid": "ReadLogGroups", "actions": ["logs:DescribeLogGroups", "logs:ListTagsForResource", "logs:ListTagsLogGroup"], "resources": per_region(f"arn:{PART}:logs:{{r}}:{A}:log-group:*"), "conditions": in_canada},
             {"sid": "ReadStreams", "actions": ["kinesis:DescribeStreamSummary", "kinesis:ListTagsForStream"], "resources": per_region(f"arn:{PART}:kinesis:{{r}}:{A}:stream/*"), "conditions": in_canada},
             {"sid": "ReadRepositories", "actions": ["ecr:DescribeRepositories", "ecr:GetLifecyclePolicy", "ecr:GetRepositoryPolicy"], "resources": per_region(f"arn:{PART}:ecr:{{r}}:{A}:repository/*"), "conditions": in_canada},
             {"sid": "ReadEcsServices", "actions": ["ecs:DescribeClusters", "ecs:DescribeServices"], "resources": per_region(f"arn:{PART}:ecs:{{r}}:{A}:*"), "conditions": in_canada},

@@ -624,7 +624,7 @@ module "auditor" {
     },
     {
       sid        = "ReadLogGroups"
-      actions    = ["logs:DescribeLogGroups", "logs:ListTagsForResource"]
+      actions    = ["logs:DescribeLogGroups", "logs:ListTagsForResource", "logs:ListTagsLogGroup"]
       resources  = [for r in local.regions : "arn:${local.partition}:logs:${r}:${local.account}:log-group:*"]
       conditions = local.in_canada
     },
