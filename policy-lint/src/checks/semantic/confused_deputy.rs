@@ -31,7 +31,10 @@ const DEFAULT_SERVICES: &[&str] = &[
     "states.amazonaws.com",
 ];
 
-const SOURCE_KEYS: [&str; 4] = ["aws:SourceArn", "aws:SourceAccount", "aws:SourceOrgID", "aws:SourceOrgPaths"];
+/// Keys that name the resource or account a service acts for. The KMS encryption context of
+/// CloudWatch Logs (`kms:EncryptionContext:aws:logs:arn`) plays the same role in key policies.
+const SOURCE_KEYS: [&str; 5] =
+    ["aws:SourceArn", "aws:SourceAccount", "aws:SourceOrgID", "aws:SourceOrgPaths", "aws:SourceOwner"];
 
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     if !ctx.policy.kind.has_principals() {
@@ -47,10 +50,11 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
         if p.negated {
             continue;
         }
-        let has_source = st
-            .conditions
-            .iter()
-            .any(|c| SOURCE_KEYS.iter().any(|k| c.key.eq_ignore_ascii_case(k)) && is_constraining(c));
+        let has_source = st.conditions.iter().any(|c| {
+            (SOURCE_KEYS.iter().any(|k| c.key.eq_ignore_ascii_case(k))
+                || c.key.to_ascii_lowercase().starts_with("kms:encryptioncontext:"))
+                && is_constraining(c)
+        });
         if has_source {
             continue;
         }

@@ -2,7 +2,9 @@
 //! root, key-administration actions to application principals, or any use of the key to every
 //! principal without `kms:CallerAccount`/`kms:ViaService`/organization conditions.
 
-use crate::checks::analysis::{is_account_root, is_wildcard_principal, pattern_matches, principal_account};
+use crate::checks::analysis::{
+    is_account_root, is_symbolic, is_wildcard_principal, pattern_matches, principal_account,
+};
 use crate::engine::Ctx;
 use crate::policy::{PolicyKind, PrincipalType};
 
@@ -20,6 +22,12 @@ const KEY_ADMIN: &[&str] = &[
     "kms:ReplicateKey",
     "kms:UpdatePrimaryRegion",
 ];
+
+/// A Terraform-built root principal: `arn:aws:iam::${data.aws_caller_identity.current.account_id}:root`
+/// or the bare `${data.aws_caller_identity.current.account_id}`.
+fn symbolic_root(v: &str) -> bool {
+    is_symbolic(v) && (v.ends_with(":root") || v.ends_with("account_id}"))
+}
 
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     if ctx.policy.kind != PolicyKind::Key {
@@ -59,9 +67,10 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
                 continue;
             }
             for e in p.entries.iter().filter(|e| e.kind == PrincipalType::Aws) {
-                let own_root = is_account_root(&e.value)
+                let own_root = (is_account_root(&e.value)
                     && principal_account(&e.value)
-                        .is_some_and(|acct| an.home_accounts.is_empty() || !an.is_foreign_account(acct));
+                        .is_some_and(|acct| an.home_accounts.is_empty() || !an.is_foreign_account(acct)))
+                    || symbolic_root(&e.value);
                 if own_root {
                     continue;
                 }
