@@ -4,6 +4,8 @@
 #   bench/auditor/run.sh                 # everything (installs Prowler into bench/auditor/.venv-prowler)
 #   BENCH_BUCKETS=1000 bench/auditor/run.sh   # smaller bucket-scale phase
 #   BENCH_SKIP_PROWLER=1 bench/auditor/run.sh # auditor only
+#   BENCH_SCALE_ENV=file bench/auditor/run.sh # phase 3 on an account seeded earlier
+#                                             # (file = output of `seed.py --profile buckets`)
 #
 # Phases
 #   1. A fresh moto account (STS AssumeRole into a random account id, so nothing else is seen) is
@@ -106,13 +108,19 @@ say "== phase 2: request-rate cap (s3=50/s) on the same account"
 time_it capped "$auditor" collect --regions "$regions" --max-rps s3=50 --out "$out/capped.json" -v --log-format json --no-config
 
 say "== phase 3: $buckets buckets in a fresh account"
-(
-  unset AWS_SESSION_TOKEN AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
-  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
-  "$py" "$here/seed.py" --endpoint "$endpoint" --profile buckets --buckets "$buckets" >"$out/buckets.env"
-)
+if [ -n "${BENCH_SCALE_ENV:-}" ]; then
+  # An account seeded earlier with `seed.py --profile buckets` (its export lines).
+  cp "$BENCH_SCALE_ENV" "$out/buckets.env"
+else
+  (
+    unset AWS_SESSION_TOKEN AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+    export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+    "$py" "$here/seed.py" --endpoint "$endpoint" --profile buckets --buckets "$buckets" >"$out/buckets.env"
+  )
+fi
 # shellcheck disable=SC1091
 . "$out/buckets.env"
+buckets="$BENCH_RESOURCES"
 time_it scale "$auditor" collect --regions "$regions" --out "$out/scale.json" -v --log-format json --no-config
 collected="$("$py" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["buckets"]))' "$out/scale.json" 2>/dev/null || echo "?")"
 inv_mb="$(du -m "$out/scale.json" | cut -f1)"
