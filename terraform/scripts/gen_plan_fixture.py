@@ -895,9 +895,9 @@ def prod():
         cpu=s["cpu"], memory=s["memory"], desired=s["min_capacity"], stop_timeout=120,
         autoscaling={"min": s["min_capacity"], "max": s["max_capacity"], "cpu": 50},
         task_statements=[
-            {"sid": "ConsumeTrailNotifications", "actions": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"], "resources": [queue_arn]},
+            {"sid": "ConsumeTrailNotifications", "actions": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"], "resources": [queue_arn]},
             {"sid": "ReadTrailFiles", "actions": ["s3:GetObject"], "resources": [f"{barn['trail']}/AWSLogs/{A}/CloudTrail/*"], "conditions": in_canada},
-            {"sid": "PutToSecurityStream", "actions": ["kinesis:PutRecords", "kinesis:PutRecord", "kinesis:ListShards", "kinesis:DescribeStreamSummary"], "resources": [stream_arn]},
+            {"sid": "PutToSecurityStream", "actions": ["kinesis:PutRecords", "kinesis:ListShards"], "resources": [stream_arn]},
         ], **common)
     b = v["translator_batch"]
     scheduled_task("module.translator_batch", REGION, comp["translator_batch"], image=f"{repo['translator']['repository_url']}:{v['image_tags']['translator']}",

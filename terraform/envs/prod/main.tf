@@ -479,7 +479,7 @@ module "log_shipper" {
   task_iam_statements = [
     {
       sid       = "ConsumeTrailNotifications"
-      actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
+      actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"]
       resources = [local.queue_arn]
     },
     {
@@ -490,7 +490,7 @@ module "log_shipper" {
     },
     {
       sid       = "PutToSecurityStream"
-      actions   = ["kinesis:PutRecords", "kinesis:PutRecord", "kinesis:ListShards", "kinesis:DescribeStreamSummary"]
+      actions   = ["kinesis:PutRecords", "kinesis:ListShards"]
       resources = [local.stream_arn]
     },
   ]
