@@ -63,17 +63,6 @@ pub enum AccessLevel {
 }
 
 impl AccessLevel {
-    fn from_code(c: &str) -> Option<AccessLevel> {
-        Some(match c {
-            "L" => AccessLevel::List,
-            "R" => AccessLevel::Read,
-            "W" => AccessLevel::Write,
-            "P" => AccessLevel::PermissionsManagement,
-            "T" => AccessLevel::Tagging,
-            _ => return None,
-        })
-    }
-
     /// Name as AWS writes it (`Permissions management`).
     #[must_use]
     pub fn as_str(self) -> &'static str {
@@ -176,7 +165,29 @@ struct RawHeader {
     condition_keys: usize,
 }
 
-type RawAction = (String, String, Vec<(u32, u8)>, Vec<u32>);
+/// Access level codes of the file format (deserialized without allocating).
+#[derive(Deserialize, Clone, Copy)]
+enum RawLevel {
+    L,
+    R,
+    W,
+    P,
+    T,
+}
+
+impl From<RawLevel> for AccessLevel {
+    fn from(l: RawLevel) -> Self {
+        match l {
+            RawLevel::L => AccessLevel::List,
+            RawLevel::R => AccessLevel::Read,
+            RawLevel::W => AccessLevel::Write,
+            RawLevel::P => AccessLevel::PermissionsManagement,
+            RawLevel::T => AccessLevel::Tagging,
+        }
+    }
+}
+
+type RawAction = (String, RawLevel, Vec<(u32, u8)>, Vec<u32>);
 
 #[derive(Deserialize)]
 struct RawService {
@@ -212,10 +223,11 @@ struct Service {
 /// The IAM action catalog. Parsed once; lookups are hash-map cheap and case-insensitive.
 pub struct Catalog {
     header: CatalogHeader,
+    /// Sorted by prefix (binary search).
     services: Vec<Service>,
-    service_index: HashMap<String, usize>,
+    /// All actions, grouped by service; within a service sorted case-insensitively by name
+    /// (lookups binary-search, no per-action index to build).
     actions: Vec<Action>,
-    action_index: HashMap<String, usize>,
     /// Lower-case key → (key as written, type).
     keys: HashMap<String, (String, String)>,
     /// Keys with `${...}` placeholders: (lower-case glob with `*`, key as written, type).
@@ -303,10 +315,8 @@ impl Catalog {
             .map_err(|e| invalid("/".into(), format!("global condition keys overlay: {e}")))?;
 
         let mut services = Vec::with_capacity(raw.services.len());
-        let mut service_index = HashMap::with_capacity(raw.services.len());
         let total: usize = raw.services.iter().map(|s| s.a.len()).sum();
         let mut actions = Vec::with_capacity(total);
-        let mut action_index = HashMap::with_capacity(total);
         let mut keys: HashMap<String, (String, String)> = HashMap::new();
         let mut templated: Vec<(String, String, String)> = Vec::new();
 
@@ -324,9 +334,7 @@ impl Catalog {
             }
             let start = actions.len();
             for (ai, (name, level, refs, ckeys)) in s.a.into_iter().enumerate() {
-                let access_level = AccessLevel::from_code(&level).ok_or_else(|| {
-                    invalid(format!("/services/{si}/a/{ai}/1"), format!("unknown access level `{level}`"))
-                })?;
+                let access_level = AccessLevel::from(level);
                 let mut resource_types = Vec::with_capacity(refs.len());
                 for (ri, req) in refs {
                     let r = s.r.get(ri as usize).ok_or_else(|| {
@@ -341,11 +349,10 @@ impl Catalog {
                     })?;
                     condition_keys.push(k.0.clone());
                 }
-                action_index.insert(format!("{prefix}:{}", name.to_ascii_lowercase()), actions.len());
                 actions.push(Action { service: prefix.clone(), name, access_level, resource_types, condition_keys });
             }
+            actions[start..].sort_by(|a, b| cmp_ignore_case(&a.name, &b.name));
             let resource_index = s.r.iter().enumerate().map(|(i, (n, _))| (n.to_ascii_lowercase(), i)).collect();
-            service_index.insert(prefix.clone(), services.len());
             services.push(Service { prefix, name: s.n, actions: start..actions.len(), resources: s.r, resource_index });
         }
 
@@ -362,6 +369,10 @@ impl Catalog {
                 global.insert(low.clone(), ());
                 keys.insert(low, (k.name, k.typ));
             }
+        }
+        services.sort_by(|a, b| cmp_ignore_case(&a.prefix, &b.prefix));
+        if let Some(w) = services.windows(2).find(|w| w[0].prefix == w[1].prefix) {
+            return Err(invalid("/services".into(), format!("service `{}` appears twice", w[0].prefix)));
         }
         let mut arn_services: HashMap<String, ArnShape> = HashMap::new();
         for s in &services {
@@ -400,9 +411,7 @@ impl Catalog {
         Ok(Catalog {
             header,
             services,
-            service_index,
             actions,
-            action_index,
             keys,
             templated,
             global,
@@ -421,7 +430,7 @@ impl Catalog {
     /// Is `prefix` (`s3`, `S3`) a known service?
     #[must_use]
     pub fn has_service(&self, prefix: &str) -> bool {
-        self.service_index.contains_key(&prefix.to_ascii_lowercase())
+        self.service(prefix).is_some()
     }
 
     /// The service's display name (`Amazon S3`).
@@ -436,13 +445,16 @@ impl Catalog {
     }
 
     fn service(&self, prefix: &str) -> Option<&Service> {
-        self.service_index.get(&prefix.to_ascii_lowercase()).map(|&i| &self.services[i])
+        self.services.binary_search_by(|s| cmp_ignore_case(&s.prefix, prefix)).ok().map(|i| &self.services[i])
     }
 
     /// One action by full name, case-insensitively (`S3:getobject` finds `s3:GetObject`).
     #[must_use]
     pub fn action(&self, full_name: &str) -> Option<&Action> {
-        self.action_index.get(&full_name.to_ascii_lowercase()).map(|&i| &self.actions[i])
+        let (svc, name) = full_name.split_once(':')?;
+        let s = self.service(svc)?;
+        let all = &self.actions[s.actions.clone()];
+        all.binary_search_by(|a| cmp_ignore_case(&a.name, name)).ok().map(|i| &all[i])
     }
 
     /// Every action an IAM action pattern matches (`*` and `?` wildcards, case-insensitive);
@@ -464,8 +476,8 @@ impl Catalog {
                 out.extend(all.iter());
             } else if wild(act) {
                 out.extend(all.iter().filter(|a| wildcard_match(act, &a.name)));
-            } else if let Some(a) = all.iter().find(|a| a.name.eq_ignore_ascii_case(act)) {
-                out.push(a);
+            } else if let Ok(i) = all.binary_search_by(|a| cmp_ignore_case(&a.name, act)) {
+                out.push(&all[i]);
             }
         };
         if wild(svc) {
@@ -608,6 +620,11 @@ impl Catalog {
     }
 }
 
+/// ASCII case-insensitive ordering, without allocating.
+fn cmp_ignore_case(a: &str, b: &str) -> std::cmp::Ordering {
+    a.bytes().map(|c| c.to_ascii_lowercase()).cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+}
+
 /// Case-insensitive edit distance (optimal string alignment: insertions, deletions,
 /// substitutions and adjacent transpositions, so "Transprot" is one edit from "Transport"),
 /// bounded: `None` if more than `max`.
@@ -727,7 +744,7 @@ mod tests {
         assert!(wildcard_match("a*b*c", "aXbYbZc"));
         assert!(!wildcard_match("a*b*c", "aXbYbZ"));
         assert!(!wildcard_match("s3:Get", "s3:GetObject"));
-        assert!(wildcard_match("é*", "ÉTÉ") == false);
+        assert!(!wildcard_match("é*", "ÉTÉ"), "non-ASCII letters compare exactly");
         assert!(wildcard_match("é?", "éx"));
         // Pathological patterns stay fast.
         let text = "a".repeat(5000);
@@ -826,7 +843,10 @@ mod tests {
         let doc = r#"{"format": 1, "header": {"source":"s","source_version":"v","generated_at":"g","services":1,"actions":1,"resource_types":0,"condition_keys":0},
             "services": [{"p":"x","n":"X","k":[],"r":[],"a":[["Do","Q",[],[]]]}]}"#;
         let e = Catalog::from_json(doc, p).unwrap_err();
-        assert!(e.to_string().contains("/services/0/a/0/1"), "{e}");
+        assert!(
+            matches!(e, CatalogError::Parse { line: 2, .. }) && e.to_string().contains("unknown variant `Q`"),
+            "{e}"
+        );
         let doc = doc.replace("\"Q\",[]", "\"W\",[[3,1]]");
         let e = Catalog::from_json(&doc, p).unwrap_err();
         assert!(e.to_string().contains("out of range"), "{e}");
