@@ -823,7 +823,7 @@ def prod():
 
     kms = {}
     kms["logs"] = kms_key("module.kms_logs", REGION, f"{name}-logs", f"CloudTrail files, log groups, access logs and trail notifications of {name}", [deployer], [task_role["auditor"]],
-        users=[{"sid": "LogShipperReadsTrailFilesAndNotifications", "arns": [task_role["log_shipper"]], "actions": ["kms:Decrypt", "kms:DescribeKey"], "via": [via["s3"], via["sqs"]]}],
+        users=[{"sid": "LogShipperReadsTrailFilesAndNotifications", "arns": [task_role["log_shipper"]], "actions": ["kms:Decrypt"], "via": [via["s3"], via["sqs"]]}],
         services=[
             {"sid": "CloudTrailEncryptsTrailFiles", "service": "cloudtrail.amazonaws.com", "actions": ["kms:GenerateDataKey"],
              "conditions": [("StringEquals", "aws:SourceArn", [trail_arn]), ("StringLike", "kms:EncryptionContext:aws:cloudtrail:arn", [f"arn:{PART}:cloudtrail:*:{A}:trail/*"])]},
@@ -846,7 +846,7 @@ def prod():
         ])
     kms["pii_dr"] = kms_key("module.kms_pii_dr", DR, f"{name}-pii-dr", f"PII replicas of {name} in the disaster-recovery region", [deployer], [task_role["auditor"]],
         users=[{"sid": "ReplicationWritesReplicas", "arns": [replication_role], "actions": ["kms:Encrypt", "kms:GenerateDataKey"], "via": [f"s3.{DR}.amazonaws.com"]}])
-    stream_users = [{"sid": "LogShipperWritesStream", "arns": [task_role["log_shipper"]], "actions": ["kms:GenerateDataKey", "kms:DescribeKey"], "via": [via["kinesis"]]}]
+    stream_users = [{"sid": "LogShipperWritesStream", "arns": [task_role["log_shipper"]], "actions": ["kms:GenerateDataKey"], "via": [via["kinesis"]]}]
     if v["stream_consumer_role_arns"]:
         stream_users.append({"sid": "SecurityTeamReadsStream", "arns": v["stream_consumer_role_arns"], "actions": ["kms:Decrypt"], "via": [via["kinesis"]]})
     kms["stream"] = kms_key("module.kms_stream", REGION, f"{name}-stream", f"Security team's Kinesis stream of {name}", [deployer], [task_role["auditor"]], users=stream_users)

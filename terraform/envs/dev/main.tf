@@ -92,7 +92,7 @@ module "kms_logs" {
     {
       sid          = "LogShipperReadsTrailFilesAndNotifications"
       arns         = [local.task_role.log_shipper]
-      actions      = ["kms:Decrypt", "kms:DescribeKey"]
+      actions      = ["kms:Decrypt"]
       via_services = [local.via.s3, local.via.sqs]
     },
   ]
@@ -187,7 +187,7 @@ module "kms_stream" {
     [{
       sid          = "LogShipperWritesStream"
       arns         = [local.task_role.log_shipper]
-      actions      = ["kms:GenerateDataKey", "kms:DescribeKey"]
+      actions      = ["kms:GenerateDataKey"]
       via_services = [local.via.kinesis]
     }],
     length(var.stream_consumer_role_arns) == 0 ? [] : [{
