@@ -293,20 +293,24 @@ pub fn arn_account(arn: &str) -> Option<&str> {
 }
 
 #[cfg(test)]
-pub(crate) mod testutil {
+mod tests {
     use super::*;
-    use common::rules::RuleSet;
 
-    /// The rule set from `rules/auditor/` (embedded).
-    pub(crate) fn rules() -> RuleSet {
-        crate::builtin_rules()
-    }
-
-    /// Run the rule with `code` over an inventory JSON text.
-    pub(crate) fn run(code: &str, inv_json: &str) -> Vec<Finding> {
-        let inv: crate::inventory::Inventory = serde_json::from_str(inv_json).expect("inventory json");
-        let rules = rules();
-        let rule = rules.get(code).expect("rule exists");
-        super::super::run_rule(&inv, &Settings::default(), rule)
+    #[test]
+    fn data_class_and_regions() {
+        let s = Settings::default();
+        let tags = |v: &str| Fact::Known(Tags::from([("DataClass".to_string(), v.to_string())]));
+        assert_eq!(s.data_class(&tags(" PII ")), Fact::Known(DataClass::Pii));
+        assert_eq!(s.data_class(&tags("logs")), Fact::Known(DataClass::Logs));
+        assert_eq!(s.data_class(&tags("public")), Fact::Known(DataClass::Other));
+        assert_eq!(s.data_class(&Fact::computed()), Fact::computed());
+        assert!(s.region_allowed("ca-west-1") && !s.region_allowed("us-east-1"));
+        assert!(
+            is_aws_managed_alias("alias/aws/s3")
+                && is_aws_managed_alias("arn:aws:kms:ca-central-1:1:alias/aws/kinesis")
+        );
+        assert!(!is_aws_managed_alias("alias/fcm-data"));
+        assert_eq!(arn_account("arn:aws:kms:ca-central-1:111122223333:key/x"), Some("111122223333"));
+        assert_eq!(arn_account("arn:aws:s3:::bucket"), None);
     }
 }
