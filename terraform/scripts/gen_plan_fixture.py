@@ -913,7 +913,7 @@ def prod():
         repo_arn=repo_arn["auditor"], environment={}, cpu=1024, memory=2048, schedule=v["auditor_schedule"],
         command=["run", "--regions", ",".join(regions), "--format", "json", "--log-format", "json"],
         task_statements=[
-            {"sid": "ListAccountInventory", "actions": ["cloudtrail:DescribeTrails", "cloudtrail:ListTrails", "ecs:ListClusters", "ecs:ListServices", "kinesis:ListStreams",
+            {"sid": "ListAccountInventory", "actions": ["cloudtrail:DescribeTrails", "cloudtrail:ListTrails", "ecs:ListClusters", "ecs:ListServices", "kinesis:ListStreams", "logs:DescribeLogGroups",
                                                         "kms:ListAliases", "kms:ListKeys", "s3:GetAccountPublicAccessBlock", "s3:ListAllMyBuckets"],
              "resources": ["*"], "conditions": in_canada},
             {"sid": "ReadBucketConfiguration", "actions": ["s3:GetBucketLocation", "s3:GetBucketLogging", "s3:GetBucketObjectLockConfiguration", "s3:GetBucketOwnershipControls",
@@ -924,7 +924,7 @@ def prod():
              "resources": per_region(f"arn:{PART}:kms:{{r}}:{A}:key/*"), "conditions": in_canada},
             {"sid": "ReadTrailStatus", "actions": ["cloudtrail:GetEventSelectors", "cloudtrail:GetTrailStatus", "cloudtrail:ListTags"],
              "resources": per_region(f"arn:{PART}:cloudtrail:{{r}}:{A}:trail/*"), "conditions": in_canada},
-            {"sid": "ReadLogGroups", "actions": ["logs:DescribeLogGroups", "logs:ListTagsForResource", "logs:ListTagsLogGroup"], "resources": per_region(f"arn:{PART}:logs:{{r}}:{A}:log-group:*"), "conditions": in_canada},
+            {"sid": "ReadLogGroups", "actions": ["logs:ListTagsForResource", "logs:ListTagsLogGroup"], "resources": per_region(f"arn:{PART}:logs:{{r}}:{A}:log-group:*"), "conditions": in_canada},
             {"sid": "ReadStreams", "actions": ["kinesis:DescribeStreamSummary", "kinesis:ListTagsForStream"], "resources": per_region(f"arn:{PART}:kinesis:{{r}}:{A}:stream/*"), "conditions": in_canada},
             {"sid": "ReadRepositories", "actions": ["ecr:DescribeRepositories", "ecr:GetLifecyclePolicy", "ecr:GetRepositoryPolicy"], "resources": per_region(f"arn:{PART}:ecr:{{r}}:{A}:repository/*"), "conditions": in_canada},
             {"sid": "ReadEcsServices", "actions": ["ecs:DescribeClusters", "ecs:DescribeServices"], "resources": per_region(f"arn:{PART}:ecs:{{r}}:{A}:*"), "conditions": in_canada},

@@ -535,6 +535,7 @@ module "auditor" {
         "ecs:ListClusters",
         "ecs:ListServices",
         "kinesis:ListStreams",
+        "logs:DescribeLogGroups",
         "kms:ListAliases",
         "kms:ListKeys",
         "s3:GetAccountPublicAccessBlock",
@@ -578,7 +579,7 @@ module "auditor" {
     },
     {
       sid        = "ReadLogGroups"
-      actions    = ["logs:DescribeLogGroups", "logs:ListTagsForResource", "logs:ListTagsLogGroup"]
+      actions    = ["logs:ListTagsForResource", "logs:ListTagsLogGroup"]
       resources  = [for r in local.regions : "arn:${local.partition}:logs:${r}:${local.account}:log-group:*"]
       conditions = local.in_canada
     },

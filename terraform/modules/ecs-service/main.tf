@@ -102,7 +102,6 @@ data "aws_iam_policy_document" "execution" {
 
   # ECR issues registry tokens only account-wide: the action has no resource-level form. The token
   # is as strong as the PullImage statement below (one repository, read-only).
-  # policy-lint:ignore PL204 reason="ecr:GetAuthorizationToken has no resource-level permissions; pulls stay limited to one repository"
   statement {
     sid       = "EcrAuthorizationToken"
     effect    = "Allow"
