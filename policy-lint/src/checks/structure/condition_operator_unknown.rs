@@ -74,6 +74,9 @@ fn suggest_qualifier(q: &str) -> &'static str {
 
 /// The closest operator to a misspelt one, keeping an `IfExists` suffix typo in view.
 fn suggest(word: &str) -> Option<String> {
+    if word.len() > 64 {
+        return None;
+    }
     let (stem, suffix) = match word.to_ascii_lowercase().find("ifexist") {
         Some(i) if i > 0 => (&word[..i], "IfExists"),
         _ => (word, ""),
