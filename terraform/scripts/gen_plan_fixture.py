@@ -841,6 +841,8 @@ def prod():
         users=[
             {"sid": "TranslatorEnvelopeEncryption", "arns": [task_role["translator"], task_role["translator_batch"]], "actions": ["kms:GenerateDataKey", "kms:Decrypt"], "via": [],
              "context": [("StringEquals", "kms:EncryptionContext:purpose", ["translator-field-encryption", "translator-token-key"])]},
+            {"sid": "DeployerIssuesTokenKeys", "arns": [deployer], "actions": ["kms:GenerateDataKeyWithoutPlaintext"], "via": [],
+             "context": [("StringEquals", "kms:EncryptionContext:purpose", ["translator-token-key"])]},
             {"sid": "TranslatorBatchFilesThroughS3", "arns": [task_role["translator_batch"]], "actions": ["kms:GenerateDataKey", "kms:Decrypt"], "via": [via["s3"]]},
             {"sid": "ReplicationReadsSourceObjects", "arns": [replication_role], "actions": ["kms:Decrypt"], "via": [via["s3"]]},
         ])

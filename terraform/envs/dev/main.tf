@@ -165,6 +165,17 @@ module "kms_pii" {
       ]
     },
     {
+      # `translator keygen --kms-key-id` run by the deployer: mints wrapped tokenisation keys
+      # (GenerateDataKeyWithoutPlaintext), so nobody outside the translator ever sees them in clear.
+      sid          = "DeployerIssuesTokenKeys"
+      arns         = [local.deployer]
+      actions      = ["kms:GenerateDataKeyWithoutPlaintext"]
+      via_services = []
+      encryption_context = [
+        { test = "StringEquals", variable = "kms:EncryptionContext:purpose", values = ["translator-token-key"] },
+      ]
+    },
+    {
       sid          = "TranslatorBatchFilesThroughS3"
       arns         = [local.task_role.translator_batch]
       actions      = ["kms:GenerateDataKey", "kms:Decrypt"]
