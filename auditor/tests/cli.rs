@@ -280,3 +280,18 @@ fn save_inventory_round_trips() {
     };
     assert_eq!(fps(json_of(&via_plan)), fps(json_of(&via_inv)));
 }
+
+#[test]
+fn json_and_junit_reports_are_stable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = fixtures().join("plans/noncompliant.json");
+    let a = auditor(tmp.path()).args(["check", "--format", "json", "--plan"]).arg(&plan).assert().code(1);
+    let doc = json_of(&a.get_output().stdout);
+    insta::assert_json_snapshot!("json_noncompliant_plan", doc, {
+        ".tool.version" => "[version]",
+        ".metadata.source.file" => "[plan]",
+    });
+    let a = auditor(tmp.path()).args(["check", "--format", "junit", "--plan"]).arg(&plan).assert().code(1);
+    let junit = String::from_utf8_lossy(&a.get_output().stdout).replace(env!("CARGO_PKG_VERSION"), "[version]");
+    insta::assert_snapshot!("junit_noncompliant_plan", junit);
+}
