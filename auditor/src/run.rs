@@ -232,6 +232,7 @@ pub fn evaluate(
     common::finding::sort_findings(&mut findings);
 
     if let Some(fw) = args.framework {
+        let titles = framework_titles(fw.id());
         let mut groups: std::collections::BTreeMap<String, Vec<String>> = std::collections::BTreeMap::new();
         for f in &findings {
             let controls =
@@ -243,7 +244,14 @@ pub fn evaluate(
                 groups.entry(c.clone()).or_default().push(f.fingerprint.clone());
             }
         }
-        metadata.insert("framework".into(), serde_json::json!({ "id": fw.id(), "controls": groups }));
+        let controls: serde_json::Map<String, serde_json::Value> = groups
+            .into_iter()
+            .map(|(c, fps)| {
+                let title = titles.get(&c).cloned().unwrap_or_default();
+                (c, serde_json::json!({ "title": title, "findings": fps }))
+            })
+            .collect();
+        metadata.insert("framework".into(), serde_json::json!({ "id": fw.id(), "controls": controls }));
     }
 
     let failing = select::failing(&findings, fail_on, &enabled).len();
@@ -331,4 +339,23 @@ fn rule(args: &RuleArgs) -> Result<ExitStatus> {
         |w| if args.markdown { write!(w, "{}", r.help_markdown()) } else { write!(w, "{}", r.help_text()) },
     )?;
     Ok(ExitStatus::Clean)
+}
+
+/// Control titles of a framework (`rules/frameworks/<id>.toml`, compiled in).
+fn framework_titles(id: &str) -> std::collections::BTreeMap<String, String> {
+    let text = match id {
+        "pci-dss-v4" => include_str!("../../rules/frameworks/pci-dss-v4.toml"),
+        "cis-aws" => include_str!("../../rules/frameworks/cis-aws.toml"),
+        "security-hub" => include_str!("../../rules/frameworks/security-hub.toml"),
+        _ => return std::collections::BTreeMap::new(),
+    };
+    let doc: toml::Table = toml::from_str(text).unwrap_or_default();
+    doc.get("controls")
+        .and_then(|c| c.as_table())
+        .map(|t| {
+            t.iter()
+                .map(|(k, v)| (k.clone(), v.get("title").and_then(|t| t.as_str()).unwrap_or_default().to_string()))
+                .collect()
+        })
+        .unwrap_or_default()
 }

@@ -153,7 +153,9 @@ fn framework_grouping() {
         .code(1);
     let doc = json_of(&a.get_output().stdout);
     assert_eq!(doc["metadata"]["framework"]["id"], "cis-aws");
-    assert!(doc["metadata"]["framework"]["controls"]["3.1"].as_array().is_some_and(|a| !a.is_empty()));
+    let c31 = &doc["metadata"]["framework"]["controls"]["3.1"];
+    assert!(c31["findings"].as_array().is_some_and(|a| !a.is_empty()));
+    assert_eq!(c31["title"], "Ensure CloudTrail is enabled in all regions");
 }
 
 #[test]
