@@ -531,6 +531,34 @@ fn prod_plan_fixture_is_a_plan_common_can_walk() {
             }
         }
     }
+    // Names fit AWS's limits (a name too long fails only at apply).
+    let limits = [
+        ("aws_iam_role", "/name", 64),
+        ("aws_s3_bucket", "/bucket", 63),
+        ("aws_lb", "/name", 32),
+        ("aws_cloudwatch_event_rule", "/name", 64),
+        ("aws_sqs_queue", "/name", 80),
+        ("aws_kinesis_stream", "/name", 128),
+        ("aws_wafv2_web_acl", "/name", 128),
+        ("aws_ecs_task_definition", "/family", 255),
+        ("aws_kms_alias", "/name", 256),
+    ];
+    for r in &rs {
+        for (ty, ptr, max) in limits {
+            if r.r#type == ty {
+                let name = r.values.pointer(ptr).and_then(Value::as_str).unwrap_or_default();
+                assert!(!name.is_empty() && name.len() <= max, "{}: {ptr} `{name}` longer than {max}", r.address);
+            }
+        }
+        if r.r#type == "aws_s3_bucket" {
+            let b = r.values["bucket"].as_str().unwrap_or_default();
+            assert!(
+                b.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.'),
+                "{}: bucket name `{b}`",
+                r.address
+            );
+        }
+    }
     // Every regional resource is in Canada.
     for r in &rs {
         if let Some(region) = r.values.get("region").and_then(Value::as_str) {

@@ -389,7 +389,7 @@ def secure_bucket(path, region, bucket, data_class, expiration_days, kms_key_arn
     P.resource(path, "aws_s3_bucket_policy", "this", {"bucket": U, "id": U, "policy": doc, "region": region}, refs={**{"bucket": ref("aws_s3_bucket.this[0].id")}, "policy": ref("data.aws_iam_policy_document.this[0].json")})
     if replication:
         dest = f"arn:{PART}:s3:::{replication['destination_bucket']}"
-        role = f"{bucket}-replication"
+        role = replication.get("role_name") or f"{bucket[:52]}-replication"
         assume = P.policy_document(path, "replication_assume", [statement(
             "S3AssumesReplicationRole", ["sts:AssumeRole"], ["*"], principals=[("Service", ["s3.amazonaws.com"])],
             conditions=[("StringEquals", "aws:SourceAccount", [A]), ("ArnLike", "aws:SourceArn", [arn])])])
@@ -807,7 +807,7 @@ def prod():
     comp = {k: f"{name}-{k.replace('_', '-')}" for k in ["auditor", "log_shipper", "translator", "translator_batch"]}
     task_role = {k: f"{role}/{n}-task" for k, n in comp.items()}
     repo_arn = {k: f"arn:{PART}:ecr:{REGION}:{A}:repository/fcm-guard/{k.replace('_', '-')}" for k in ["auditor", "log_shipper", "translator"]}
-    replication_role = f"{role}/{buckets['batch_output']}-replication"
+    replication_role = f"{role}/{name}-batch-output-replication"
     in_canada = [("StringEquals", "aws:RequestedRegion", regions)]
     via = {s: f"{s}.{REGION}.amazonaws.com" for s in ["s3", "sqs", "kinesis", "logs", "ecr"]}
 
@@ -870,7 +870,8 @@ def prod():
         eventbridge=True, access_logging=logs_target("batch_input"))
     secure_bucket("module.batch_output_bucket", REGION, buckets["batch_output"], "pii", v["pii_batch_expiration_days"], U, noncurrent_days=1,
         access_logging=logs_target("batch_output"),
-        replication={"destination_bucket": buckets["batch_dr"], "destination_kms_key_arn": U, "destination_region": DR})
+        replication={"destination_bucket": buckets["batch_dr"], "destination_kms_key_arn": U, "destination_region": DR,
+                     "role_name": f"{name}-batch-output-replication"})
     secure_bucket("module.batch_output_dr_bucket", DR, buckets["batch_dr"], "pii", v["pii_batch_expiration_days"], U, noncurrent_days=1)
 
     trail = cloudtrail("module.trail", REGION, trail_name, buckets["trail"], U, v["log_retention_days"], [barn["batch_input"], barn["batch_output"]])

@@ -47,7 +47,7 @@ locals {
   # Image references and the queue URL are spelled out (not module outputs) so they are known at plan time.
   registry         = "${local.account}.dkr.ecr.${var.region}.amazonaws.com"
   queue_url        = "https://sqs.${var.region}.amazonaws.com/${local.account}/${local.trail_name}-objects"
-  replication_role = "${local.role_arn}/${local.buckets.batch_output}-replication"
+  replication_role = "${local.role_arn}/${local.name}-batch-output-replication"
 
   in_canada = [{ test = "StringEquals", variable = "aws:RequestedRegion", values = local.regions }]
   via       = { for s in ["s3", "sqs", "kinesis", "logs", "ecr"] : s => "${s}.${var.region}.amazonaws.com" }
@@ -334,6 +334,7 @@ module "batch_output_bucket" {
     destination_kms_key_arn = module.kms_pii_dr.key_arn
     destination_region      = var.dr_region
     destination_ready       = module.batch_output_dr_bucket.versioning_status
+    role_name               = "${local.name}-batch-output-replication"
   }
 }
 

@@ -7,7 +7,7 @@ locals {
 
   create_replication = var.create && var.replication != null
   destination_arn    = var.replication == null ? null : "arn:${local.partition}:s3:::${var.replication.destination_bucket}"
-  replication_role   = "${var.bucket}-replication"
+  replication_role   = try(coalesce(var.replication.role_name), "${substr(var.bucket, 0, 52)}-replication")
 }
 
 ################################################################################

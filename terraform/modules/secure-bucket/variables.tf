@@ -109,18 +109,19 @@ variable "policy_statements" {
 }
 
 variable "replication" {
-  description = "Cross-region replication of every object to a bucket in the disaster-recovery region (encrypted there with the destination key); null disables replication. Requires versioning on both buckets: pass the destination's `versioning_status` output as `destination_ready` so replication waits for it."
+  description = "Cross-region replication of every object to a bucket in the disaster-recovery region (encrypted there with the destination key); null disables replication. Requires versioning on both buckets: pass the destination's `versioning_status` output as `destination_ready` so replication waits for it. `role_name` names the replication role (default: the bucket name, cut to fit IAM's 64 characters, plus `-replication`)."
   type = object({
     destination_bucket      = string
     destination_kms_key_arn = string
     destination_region      = string
     destination_ready       = optional(string)
+    role_name               = optional(string)
   })
   default = null
 
   validation {
-    condition     = var.replication == null || try(contains(["ca-central-1", "ca-west-1"], var.replication.destination_region), false)
-    error_message = "Replication stays in Canada: destination_region must be ca-central-1 or ca-west-1."
+    condition     = var.replication == null || try(contains(["ca-central-1", "ca-west-1"], var.replication.destination_region) && length(coalesce(var.replication.role_name, "r")) <= 64, false)
+    error_message = "Replication stays in Canada: destination_region must be ca-central-1 or ca-west-1 (and role_name has at most 64 characters)."
   }
 }
 
