@@ -515,6 +515,23 @@ impl<'a> Builder<'a> {
                     });
                     Fact::Known(Some(BucketEncryption { algorithm: alg, kms_key_id: key, bucket_key: bk }))
                 }
+                // The bucket's own (legacy or state-read) block, when present and known.
+                None if Self::value(r, "/server_side_encryption_configuration/0/rule/0").is_some() => {
+                    let base =
+                        "/server_side_encryption_configuration/0/rule/0/apply_server_side_encryption_by_default/0";
+                    Fact::Known(Some(BucketEncryption {
+                        algorithm: Fact::Known(
+                            Self::s(r, &format!("{base}/sse_algorithm"))
+                                .and_then(|a| SseAlgorithm::parse(&a))
+                                .unwrap_or(SseAlgorithm::None),
+                        ),
+                        kms_key_id: Fact::Known(Self::s(r, &format!("{base}/kms_master_key_id"))),
+                        bucket_key: Fact::Known(
+                            Self::b(r, "/server_side_encryption_configuration/0/rule/0/bucket_key_enabled")
+                                .unwrap_or(false),
+                        ),
+                    }))
+                }
                 // AWS applies SSE-S3 to every new bucket.
                 None => Fact::Known(Some(BucketEncryption {
                     algorithm: Fact::Known(SseAlgorithm::Aes256),
@@ -531,6 +548,8 @@ impl<'a> Builder<'a> {
                 }));
             b.policy = match self.for_bucket("aws_s3_bucket_policy", r, n) {
                 Some(p) => self.policy(p, "/policy"),
+                // State files carry the bucket's policy on the bucket itself.
+                None if !r.is_unknown("/policy") && Self::s(r, "/policy").is_some() => self.policy(r, "/policy"),
                 None => Fact::Known(None),
             };
             b.versioning = match self.for_bucket("aws_s3_bucket_versioning", r, n) {
@@ -541,7 +560,10 @@ impl<'a> Builder<'a> {
                         _ => Versioning::Disabled,
                     }
                 }),
-                None => Fact::Known(Versioning::Disabled),
+                None => Fact::Known(match Self::b(r, "/versioning/0/enabled") {
+                    Some(true) => Versioning::Enabled,
+                    _ => Versioning::Disabled,
+                }),
             };
             b.lifecycle = match self.for_bucket("aws_s3_bucket_lifecycle_configuration", r, n) {
                 Some(l) => {

@@ -105,3 +105,23 @@ fn odd_plans_never_panic() {
         let _ = run_all(&inv, &Settings::default(), auditor::builtin_rules().rules());
     }
 }
+
+#[test]
+fn state_files_use_the_bucket_own_settings() {
+    // `terraform show -json` of a state written by an older provider: settings inline on the bucket.
+    let state = serde_json::json!({"format_version": "1.0", "values": {"root_module": {"resources": [{
+        "address": "aws_s3_bucket.legacy", "mode": "managed", "type": "aws_s3_bucket", "name": "legacy",
+        "values": {"bucket": "fcm-legacy", "region": "ca-central-1", "tags": {"DataClass": "other"},
+            "server_side_encryption_configuration": [{"rule": [{"apply_server_side_encryption_by_default": [{"sse_algorithm": "aws:kms", "kms_master_key_id": "alias/aws/s3"}], "bucket_key_enabled": false}]}],
+            "versioning": [{"enabled": true, "mfa_delete": false}],
+            "policy": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:*\",\"Resource\":[\"arn:aws:s3:::fcm-legacy\",\"arn:aws:s3:::fcm-legacy/*\"],\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}}]}"}
+    }]}}});
+    let inv = auditor::plan::from_value(&state).unwrap();
+    assert_eq!(inv.source.kind, auditor::inventory::SourceKind::State);
+    let f = run_all(&inv, &Settings::default(), auditor::builtin_rules().rules());
+    let codes: std::collections::BTreeSet<&str> =
+        f.iter().filter(|x| !x.evidence.contains_key("unverified")).map(|x| x.code.as_str()).collect();
+    // aws/s3 key and no bucket key; versioning and the TLS policy are read from the bucket.
+    assert!(codes.contains("AU203") && codes.contains("AU204"), "{codes:?}");
+    assert!(!codes.contains("AU207") && !codes.contains("AU206") && !codes.contains("AU202"), "{codes:?}");
+}
