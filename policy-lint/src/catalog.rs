@@ -492,6 +492,32 @@ impl Catalog {
         out
     }
 
+    /// Does the pattern match at least one action? Like `!expand(pattern).is_empty()`, without
+    /// collecting the matches.
+    #[must_use]
+    pub fn matches_any(&self, pattern: &str) -> bool {
+        if pattern.contains("${") {
+            return false;
+        }
+        if pattern.bytes().all(|b| b == b'*') && !pattern.is_empty() {
+            return !self.actions.is_empty();
+        }
+        let Some((svc, act)) = pattern.split_once(':') else { return false };
+        let in_service = |s: &Service| {
+            let all = &self.actions[s.actions.clone()];
+            if act.contains(['*', '?']) {
+                all.iter().any(|a| wildcard_match(act, &a.name))
+            } else {
+                all.binary_search_by(|a| cmp_ignore_case(&a.name, act)).is_ok()
+            }
+        };
+        if svc.contains(['*', '?']) {
+            self.services.iter().any(|s| wildcard_match(svc, &s.prefix) && in_service(s))
+        } else {
+            self.service(svc).is_some_and(in_service)
+        }
+    }
+
     /// All actions of a service (empty for an unknown prefix).
     #[must_use]
     pub fn service_actions(&self, prefix: &str) -> &[Action] {
@@ -785,6 +811,9 @@ mod tests {
         assert!(c.expand("s3:NoSuch*").is_empty());
         assert!(c.expand("${var.action}").is_empty());
         assert!(c.expand("nocolon").is_empty());
+        for p in ["*", "s3:*", "s3:get*", "iam:PassRole", "s?:GetObject", "s3:NoSuch*", "nocolon", "zz*:Get*", "${x}"] {
+            assert_eq!(c.matches_any(p), !c.expand(p).is_empty(), "{p}");
+        }
         let multi = c.expand("s?:GetObject");
         assert!(multi.iter().any(|a| a.full_name() == "s3:GetObject"));
     }

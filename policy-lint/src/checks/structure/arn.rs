@@ -141,7 +141,18 @@ pub fn matches_format(arn: &str, format: &str) -> bool {
         // Not comparable part by part (`arn:aws:*`): a run of wildcards can match anything.
         return intersects(&pattern_tokens(arn), &format_tokens(format));
     };
-    let part = |p: &str, q: &str| intersects(&pattern_tokens(p), &format_tokens(q));
+    // Fast path: different literal services never match (most pairs in a statement).
+    let literal = |x: &str| !x.contains(['*', '?', '$']);
+    if literal(r.service) && literal(f.service) && !r.service.eq_ignore_ascii_case(f.service) {
+        return false;
+    }
+    let part = |p: &str, q: &str| {
+        if literal(p) && literal(q) {
+            p.eq_ignore_ascii_case(q)
+        } else {
+            intersects(&pattern_tokens(p), &format_tokens(q))
+        }
+    };
     part(r.service, f.service) && part(r.region, f.region) && part(r.account, f.account) && part(r.resource, f.resource)
 }
 

@@ -26,7 +26,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
         if arns.is_empty() {
             continue; // malformed ARNs are PL304's
         }
-        let mut memo: HashMap<(String, String), bool> = HashMap::new();
+        let mut memo: HashMap<(&str, &str), bool> = HashMap::new();
         for item in &st.action.items {
             let a = item.value.as_str();
             if is_symbolic(a) || a == "*" {
@@ -79,9 +79,14 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
     }
 }
 
-fn action_fits(catalog: &Catalog, act: &Action, arns: &[&str], memo: &mut HashMap<(String, String), bool>) -> bool {
+fn action_fits<'c>(
+    catalog: &'c Catalog,
+    act: &'c Action,
+    arns: &[&str],
+    memo: &mut HashMap<(&'c str, &'c str), bool>,
+) -> bool {
     act.resource_types.iter().any(|rt| {
-        *memo.entry((act.service.clone(), rt.name.clone())).or_insert_with(|| {
+        *memo.entry((act.service.as_str(), rt.name.as_str())).or_insert_with(|| {
             let formats = catalog.resource_arn_formats(&act.service, &rt.name);
             // A resource type without a catalogued format: cannot judge, assume it fits.
             formats.is_empty() || formats.iter().any(|f| arns.iter().any(|r| matches_format(r, f)))

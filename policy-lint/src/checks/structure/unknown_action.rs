@@ -31,7 +31,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
                 continue;
             }
             if has_wildcard(a) {
-                if catalog.expand(a).is_empty() {
+                if !catalog.matches_any(a) {
                     found.push((item.pointer.clone(), format!("`{a}` matches no action"), None));
                 }
             } else if catalog.action(a).is_none() {
