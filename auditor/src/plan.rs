@@ -574,7 +574,8 @@ impl<'a> Builder<'a> {
                         Fact::Known(lifecycle_rules(l.values.get("rule")))
                     }
                 }
-                None => Fact::Known(Vec::new()),
+                // State files and older providers: `lifecycle_rule` blocks on the bucket itself.
+                None => Fact::Known(legacy_lifecycle_rules(r.values.get("lifecycle_rule"))),
             };
             let lock_enabled = Self::b(r, "/object_lock_enabled").unwrap_or(false)
                 || Self::s(r, "/object_lock_configuration/0/object_lock_enabled").as_deref() == Some("Enabled");
@@ -908,6 +909,41 @@ fn lifecycle_rules(v: Option<&Value>) -> Vec<LifecycleRule> {
                             .collect()
                     })
                     .unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// The legacy inline `lifecycle_rule` blocks of `aws_s3_bucket` (`enabled`, `prefix`, `tags`).
+fn legacy_lifecycle_rules(v: Option<&Value>) -> Vec<LifecycleRule> {
+    let Some(rules) = v.and_then(Value::as_array) else { return Vec::new() };
+    rules
+        .iter()
+        .map(|r| {
+            let u =
+                |p: &str| r.pointer(p).and_then(Value::as_u64).and_then(|n| u32::try_from(n).ok()).filter(|d| *d > 0);
+            let prefix = r.get("prefix").and_then(Value::as_str).unwrap_or("");
+            let tagged = r.get("tags").and_then(Value::as_object).is_some_and(|t| !t.is_empty());
+            let whole = prefix.is_empty() && !tagged;
+            LifecycleRule {
+                id: r.get("id").and_then(Value::as_str).map(str::to_string),
+                enabled: r.get("enabled").and_then(Value::as_bool).unwrap_or(false),
+                whole_bucket: whole,
+                scope: (!whole).then(|| {
+                    if prefix.is_empty() {
+                        "tag filter".to_string()
+                    } else {
+                        format!("prefix={prefix}")
+                    }
+                }),
+                expiration_days: u("/expiration/0/days"),
+                expiration_date: r
+                    .pointer("/expiration/0/date")
+                    .and_then(Value::as_str)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string),
+                noncurrent_expiration_days: u("/noncurrent_version_expiration/0/days"),
+                transitions: Vec::new(),
             }
         })
         .collect()

@@ -111,7 +111,8 @@ fn state_files_use_the_bucket_own_settings() {
     // `terraform show -json` of a state written by an older provider: settings inline on the bucket.
     let state = serde_json::json!({"format_version": "1.0", "values": {"root_module": {"resources": [{
         "address": "aws_s3_bucket.legacy", "mode": "managed", "type": "aws_s3_bucket", "name": "legacy",
-        "values": {"bucket": "fcm-legacy", "region": "ca-central-1", "tags": {"DataClass": "other"},
+        "values": {"bucket": "fcm-legacy", "region": "ca-central-1", "tags": {"DataClass": "logs"},
+            "lifecycle_rule": [{"id": "old", "enabled": true, "prefix": "", "tags": {}, "expiration": [{"days": 30, "date": ""}], "noncurrent_version_expiration": [], "transition": []}],
             "server_side_encryption_configuration": [{"rule": [{"apply_server_side_encryption_by_default": [{"sse_algorithm": "aws:kms", "kms_master_key_id": "alias/aws/s3"}], "bucket_key_enabled": false}]}],
             "versioning": [{"enabled": true, "mfa_delete": false}],
             "policy": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:*\",\"Resource\":[\"arn:aws:s3:::fcm-legacy\",\"arn:aws:s3:::fcm-legacy/*\"],\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}}]}"}
@@ -123,5 +124,7 @@ fn state_files_use_the_bucket_own_settings() {
         f.iter().filter(|x| !x.evidence.contains_key("unverified")).map(|x| x.code.as_str()).collect();
     // aws/s3 key and no bucket key; versioning and the TLS policy are read from the bucket.
     assert!(codes.contains("AU203") && codes.contains("AU204"), "{codes:?}");
+    // The legacy lifecycle rule expires logs after 30 days.
+    assert!(codes.contains("AU209"), "{codes:?}");
     assert!(!codes.contains("AU207") && !codes.contains("AU206") && !codes.contains("AU202"), "{codes:?}");
 }
