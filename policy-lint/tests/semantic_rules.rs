@@ -264,3 +264,61 @@ fn requested_region_condition_clears_residency_but_not_escalation() {
     assert_eq!(of(&fs, "PL201").len(), 1);
     assert_eq!(of(&fs, "PL202").len(), 1);
 }
+
+#[test]
+fn not_elements_point_at_the_negated_block() {
+    let fs = run(
+        json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "NotAction": ["iam:*", "organizations:*"], "Resource": "*"},
+            {"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::secret/*"}
+        ]}),
+        PolicyKind::Identity,
+    );
+    let na = of(&fs, "PL104");
+    assert_eq!(na.len(), 1);
+    assert_eq!(pointer(na[0]), "/Statement/0/NotAction");
+    assert!(
+        na[0].message.contains("except the 2 listed") && na[0].message.contains("all resources"),
+        "{}",
+        na[0].message
+    );
+    let nr = of(&fs, "PL105");
+    assert_eq!(nr.len(), 1);
+    assert_eq!(pointer(nr[0]), "/Statement/1/NotResource");
+    let np = run(
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:role/x"}, "Action": "sqs:SendMessage", "Resource": "*"}]}),
+        PolicyKind::Queue,
+    );
+    assert_eq!(pointer(of(&np, "PL410")[0]), "/Statement/0/NotPrincipal");
+}
+
+#[test]
+fn symbolic_values_are_specific_never_star() {
+    let fs = run(
+        json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["iam:PassRole", "dynamodb:PutItem"], "Resource": ["${aws_iam_role.task.arn}", "${aws_dynamodb_table.cases.arn}"]},
+            {"Effect": "Allow", "Action": "${var.extra_action}", "Resource": "*"}
+        ]}),
+        PolicyKind::Identity,
+    );
+    for code in ["PL101", "PL102", "PL103", "PL201", "PL202", "PL501"] {
+        assert!(of(&fs, code).is_empty(), "{code}: {fs:?}");
+    }
+    let trust = run(
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "${var.ci_role_arn}"}, "Action": "sts:AssumeRole"}]}),
+        PolicyKind::Trust,
+    );
+    assert!(of(&trust, "PL411").is_empty() && of(&trust, "PL412").is_empty(), "{trust:?}");
+}
+
+#[test]
+fn findings_never_echo_condition_values() {
+    // Condition values can be customer data in badly written policies; messages name keys only.
+    let fs = run(
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*",
+            "Condition": {"StringEquals": {"aws:UserAgent": "jane.doe@example.com"}}}]}),
+        PolicyKind::Bucket,
+    );
+    assert!(!of(&fs, "PL411").is_empty());
+    assert!(fs.iter().all(|f| !f.message.contains("jane.doe")), "{fs:?}");
+}

@@ -719,6 +719,22 @@ mod tests {
     }
 
     #[test]
+    fn cached_expansion_matches_the_catalog() {
+        let c = Catalog::builtin();
+        for p in ["s3:*", "IAM:*AccessKey*", "ec2:Describe*", "kms:Decrypt", "nosuch:*"] {
+            let want: Vec<String> = c.expand(p).iter().map(|a| a.full_name()).collect();
+            for _ in 0..2 {
+                let got: Vec<String> =
+                    expand_cached(c, p).iter().map(|&i| c.actions()[i as usize].full_name()).collect();
+                let (mut w, mut g) = (want.clone(), got);
+                w.sort();
+                g.sort();
+                assert_eq!(g, w, "{p}");
+            }
+        }
+    }
+
+    #[test]
     fn principals() {
         assert_eq!(principal_account("arn:aws:iam::111122223333:role/x"), Some("111122223333"));
         assert_eq!(principal_account("111122223333"), Some("111122223333"));

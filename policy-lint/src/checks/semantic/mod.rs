@@ -91,7 +91,7 @@ pub(crate) fn level_counts(actions: &[&Action]) -> String {
             None => counts.push((a.access_level, 1)),
         }
     }
-    counts.sort_by(|a, b| b.0.cmp(&a.0));
+    counts.sort_by_key(|c| std::cmp::Reverse(c.0));
     counts.iter().map(|(l, n)| format!("{} {n}", level_name(*l))).collect::<Vec<_>>().join(", ")
 }
 

@@ -99,7 +99,7 @@ impl Regions<'_> {
 /// Regional data actions (Read/Write of non-global services) this statement grants, first few.
 fn regional_actions(catalog: &Catalog, a: &AllowInfo, global: &[String], s3_exempt: bool) -> Option<String> {
     let regional = |svc: &str| {
-        !global.iter().any(|g| g.eq_ignore_ascii_case(svc)) && !(s3_exempt && svc.eq_ignore_ascii_case("s3"))
+        !global.iter().any(|g| g.eq_ignore_ascii_case(svc)) && (!s3_exempt || !svc.eq_ignore_ascii_case("s3"))
     };
     let data = |l: AccessLevel| matches!(l, AccessLevel::Read | AccessLevel::Write);
     if a.actions.negated {

@@ -41,7 +41,7 @@ fn summary(catalog: &Catalog, pattern: &str) -> Arc<Summary> {
             (!super::privilege_escalation::is_sensitive(&n), x.access_level != AccessLevel::PermissionsManagement, n)
         })
         .collect();
-    dangerous.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    dangerous.sort_by_key(|d| (d.0, d.1));
     let dlist: Vec<_> = expanded
         .iter()
         .copied()
