@@ -4,6 +4,7 @@
 #   bench/auditor/run.sh                 # everything (installs Prowler into bench/auditor/.venv-prowler)
 #   BENCH_BUCKETS=1000 bench/auditor/run.sh   # smaller bucket-scale phase
 #   BENCH_SKIP_PROWLER=1 bench/auditor/run.sh # auditor only
+#   BENCH_AUDITOR=path bench/auditor/run.sh   # use a binary built beforehand
 #   BENCH_SCALE_ENV=file bench/auditor/run.sh # phase 3 on an account seeded earlier
 #                                             # (file = output of `seed.py --profile buckets`)
 #
@@ -36,9 +37,13 @@ eval "$("$root/scripts/moto.sh" start)"
 endpoint="$AWS_ENDPOINT_URL"
 py="$FCM_GUARD_PYTHON"
 
-say "== building the auditor (release)"
-(cd "$root" && cargo build --release -p auditor --quiet)
-auditor="$root/target/release/auditor"
+if [ -n "${BENCH_AUDITOR:-}" ]; then
+  auditor="$BENCH_AUDITOR"   # a binary built beforehand
+else
+  say "== building the auditor (release)"
+  (cd "$root" && cargo build --release -p auditor --quiet)
+  auditor="$root/target/release/auditor"
+fi
 
 if [ -z "${BENCH_SKIP_PROWLER:-}" ]; then
   if [ ! -x "$here/.venv-prowler/bin/prowler" ]; then
@@ -127,6 +132,7 @@ inv_mb="$(du -m "$out/scale.json" | cut -f1)"
 
 echo
 echo "== results (moto $(grep -o 'moto\[server\]==[0-9.]*' "$root/scripts/requirements-test.txt"), $(nproc) CPUs)"
+echo "auditor binary: $auditor"
 echo "phase 1: $BENCH_RESOURCES resources in 3 regions"
 echo "  auditor run (collect+check+report): ${a_secs} s, peak RSS $(rss_mb auditor) MB, ${a_findings} findings"
 if [ -n "$p_secs" ]; then
