@@ -1,23 +1,45 @@
 //! PL304 invalid-arn: a `Resource` that is not a well-formed ARN — not `arn:…`, too few parts,
 //! unknown partition or service, a region or account that has the wrong shape, or a region or
-//! account on a service whose ARNs have none (`arn:aws:iam:ca-central-1:…`).
+//! account on a service whose ARNs have none (`arn:aws:iam:ca-central-1:…`). Principal ARNs
+//! (`AWS`, `Federated`) are checked the same way, and may not contain wildcards at all; a
+//! numeric `AWS` principal must be a 12-digit account id.
 
 use super::arn::{account_shape_ok, region_shape_ok, split, PARTITIONS};
 use super::{has_wildcard, is_symbolic};
 use crate::engine::Ctx;
+use crate::policy::PrincipalType;
 
 pub(super) fn check(ctx: &mut Ctx<'_>) {
     let catalog = ctx.catalog;
     let mut found = Vec::new();
     for st in &ctx.policy.statements {
-        let Some(res) = &st.resource else { continue };
-        for item in &res.items {
+        for item in st.resource.iter().flat_map(|b| &b.items) {
             let r = item.value.as_str();
             if r == "*" || is_symbolic(r) {
                 continue;
             }
             if let Some(problem) = problem(catalog, r) {
                 found.push((item.pointer.clone(), format!("`{r}` is not a valid ARN: {problem}")));
+            }
+        }
+        for e in st.principal.iter().flat_map(|p| &p.entries) {
+            let v = e.value.as_str();
+            if !matches!(e.kind, PrincipalType::Aws | PrincipalType::Federated) || v == "*" || is_symbolic(v) {
+                continue;
+            }
+            let why = if v.starts_with("arn:") {
+                if has_wildcard(v) {
+                    Some("principal ARNs cannot contain wildcards; use `*` with an `ArnLike` condition on `aws:PrincipalArn`".to_string())
+                } else {
+                    problem(catalog, v)
+                }
+            } else if e.kind == PrincipalType::Aws && v.bytes().all(|b| b.is_ascii_digit()) && v.len() != 12 {
+                Some("an account principal must be a 12-digit account id".to_string())
+            } else {
+                None
+            };
+            if let Some(w) = why {
+                found.push((e.pointer.clone(), format!("principal `{v}` is not valid: {w}")));
             }
         }
     }
