@@ -844,6 +844,21 @@ mod tests {
     }
 
     #[test]
+    fn overlay_keys_have_known_types_and_win() {
+        let overlay: Overlay = toml::from_str(GLOBAL_KEYS_TOML).unwrap();
+        let c = Catalog::builtin();
+        let types = ["String", "ARN", "Bool", "Numeric", "Date", "IPAddress", "Binary"];
+        assert!(overlay.key.len() > 50);
+        for k in &overlay.key {
+            let base = k.typ.strip_prefix("ArrayOf").unwrap_or(&k.typ);
+            assert!(types.contains(&base), "{}: {}", k.name, k.typ);
+            let probe = k.name.replace("${TagKey}", "team");
+            assert_eq!(c.condition_key_type(&probe), Some(k.typ.as_str()), "{}", k.name);
+            assert_eq!(c.condition_key_type(&probe.to_uppercase()), Some(k.typ.as_str()), "{}", k.name);
+        }
+    }
+
+    #[test]
     fn suggestions() {
         let c = Catalog::builtin();
         assert_eq!(c.suggest_action("s3:GetObjekt").as_deref(), Some("s3:GetObject"));
