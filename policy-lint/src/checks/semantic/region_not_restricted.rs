@@ -3,7 +3,7 @@
 //! nor by an `aws:RequestedRegion` condition. Resource ARNs in other regions are always reported.
 
 use crate::catalog::{AccessLevel, Catalog};
-use crate::checks::analysis::{is_all_actions, is_symbolic, AllowInfo};
+use crate::checks::analysis::{expand_cached, is_all_actions, is_symbolic, AllowInfo};
 use crate::engine::Ctx;
 use crate::policy::{PolicyKind, Statement};
 
@@ -117,7 +117,12 @@ fn regional_actions(catalog: &Catalog, a: &AllowInfo, global: &[String], s3_exem
             continue;
         }
         if name.contains(['*', '?']) || svc.contains(['*', '?']) {
-            if let Some(x) = catalog.expand(p).into_iter().find(|x| data(x.access_level) && regional(&x.service)) {
+            let all = catalog.actions();
+            let found = expand_cached(catalog, p)
+                .iter()
+                .filter_map(|&i| all.get(i as usize))
+                .find(|x| data(x.access_level) && regional(&x.service));
+            if let Some(x) = found {
                 return Some(if svc.contains(['*', '?']) { x.full_name() } else { p.clone() });
             }
         } else if let Some(x) = catalog.action(p) {
