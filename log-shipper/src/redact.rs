@@ -68,7 +68,6 @@ struct PatternRule {
 pub struct Redactor {
     patterns: Vec<PatternRule>,
     fields: HashSet<String>,
-    field_regex: Option<Regex>,
     /// Alternation of every pattern and the field-name regex: one pass decides the fast path.
     any: Option<Regex>,
     field_code: String,
@@ -190,7 +189,7 @@ impl Redactor {
                     .map_err(|e| RedactError::Param { code: "combined".into(), message: e.to_string() })?,
             )
         };
-        Ok(Self { patterns, fields, field_regex, any, field_code, field_replacement, hits })
+        Ok(Self { patterns, fields, any, field_code, field_replacement, hits })
     }
 
     /// Hits per rule code since start.

@@ -310,6 +310,17 @@ async fn sqs_notifications_and_cloudwatch_logs_reach_kinesis_redacted() {
     }
     put.send().await.unwrap();
 
+    let ops = format!("ops-{sfx}");
+    s3.create_bucket()
+        .bucket(&ops)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::CaCentral1)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let config = dir.path().join("log-shipper.toml");
@@ -326,7 +337,7 @@ retry_delay = "1s"
 
 [[sources]]
 type = "cloudwatch"
-log_group_names = ["{group}"]
+log_group_prefix = "{group}"
 poll_interval = "1s"
 start_time_ms = 0
 
@@ -336,12 +347,14 @@ stream = "{stream}"
 linger = "100ms"
 
 [checkpoint]
-path = "{cp}"
+s3 = "s3://{ops}/log-shipper/checkpoint.json"
+
+[dead_letter]
+s3 = "s3://{ops}/log-shipper/dead-letter/"
 
 [metrics]
 listen = "127.0.0.1:{port}"
-"#,
-            cp = dir.path().join("checkpoint.json").display()
+"#
         ),
     )
     .unwrap();
@@ -370,7 +383,10 @@ listen = "127.0.0.1:{port}"
     assert_eq!(ct, expected, "exactly the CloudTrail events of the log files (no digest, no insight)");
     let cw: Vec<&serde_json::Value> = envs.iter().filter(|e| e["source"] == "cloudwatch").collect();
     assert_eq!(cw.len(), messages.len());
-    assert!(cw.iter().all(|e| e["log_group"] == group.as_str() && e["region"] == "ca-central-1"));
+    assert!(
+        cw.iter().all(|e| e["log_group"] == group.as_str() && e["region"] == "ca-central-1" && e["account"] == ACCOUNT),
+        "{cw:?}"
+    );
     let text = serde_json::to_string(&envs).unwrap();
     for pii in ["jane.doe@example.ca", "4111 1111 1111 1111", "hunter2", "bob@example.com", "555-0199", "046 454 286"] {
         assert!(!text.contains(pii), "PII {pii:?} reached the stream");
@@ -414,6 +430,11 @@ listen = "127.0.0.1:{port}"
     assert!(metrics.contains(&format!("log_shipper_events_out_total {total}")), "{metrics}");
     assert!(metrics.contains("log_shipper_redactions_total{rule=\"LS102\"}"));
     assert!(http_get(port, "/healthz").unwrap().starts_with("HTTP/1.1 200"));
+
+    // The CloudWatch Logs poll state lives in the S3 checkpoint object.
+    let cp = s3.get_object().bucket(&ops).key("log-shipper/checkpoint.json").send().await.unwrap();
+    let cp: serde_json::Value = serde_json::from_slice(&cp.body.collect().await.unwrap().into_bytes()).unwrap();
+    assert_eq!(cp["cloudwatch"][group.as_str()]["high_water_ms"].as_i64(), Some(now + 4), "{cp}");
 
     let status = terminate(&mut child, Duration::from_secs(30)).expect("drains and exits on SIGTERM");
     assert!(status.success(), "exit status {status:?}; log:\n{}", logtext());

@@ -89,6 +89,7 @@ impl LogsSource {
         let mut token: Option<String> = None;
         let mut batch: Vec<(Envelope, i64)> = Vec::new();
         let mut shipped = 0;
+        let mut pending: std::collections::HashSet<String> = std::collections::HashSet::new();
         loop {
             let out = self
                 .client
@@ -102,7 +103,7 @@ impl LogsSource {
                 .map_err(|e| format!("FilterLogEvents {group}: {}", common::aws::describe(&e)))?;
             for ev in out.events() {
                 let (Some(id), Some(ts)) = (ev.event_id(), ev.timestamp()) else { continue };
-                if state.seen(id) || batch.iter().any(|(e, _)| e.event_id == id) {
+                if state.seen(id) || !pending.insert(id.to_string()) {
                     continue;
                 }
                 let e = envelope(
