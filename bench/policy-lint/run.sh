@@ -24,7 +24,7 @@ fi
 
 echo "== building policy-lint (release)"
 (cd "$root" && cargo build --release -p policy-lint --quiet)
-bin="$root/target/release/policy-lint"
+bin="${CARGO_TARGET_DIR:-$root/target}/release/policy-lint"
 
 policies="$out/policies-$n"
 if [ ! -d "$policies" ]; then
