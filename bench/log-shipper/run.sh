@@ -78,9 +78,9 @@ for s in k.list_shards(StreamName=sys.argv[1])["Shards"]:
     it = k.get_shard_iterator(StreamName=sys.argv[1], ShardId=s["ShardId"], ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
     while it:
         r = k.get_records(ShardIterator=it, Limit=10000)
-        if not r["Records"]:
-            break
         n += len(r["Records"]); it = r.get("NextShardIterator")
+        if not r["Records"] and r.get("MillisBehindLatest", 0) == 0:
+            break
 k.delete_stream(StreamName=sys.argv[1], EnforceConsumerDeletion=True)
 print(n)
 PY
