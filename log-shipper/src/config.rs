@@ -423,15 +423,15 @@ impl Config {
         }
         for (i, s) in self.sources.iter().enumerate() {
             match s {
-                SourceConfig::Sqs { wait_time, max_messages, .. } => {
-                    if *wait_time > Duration::from_secs(20) || !(1..=10).contains(max_messages) {
-                        return bad(format!("sources[{i}]: wait_time must be ≤ 20s and max_messages 1-10"));
-                    }
+                SourceConfig::Sqs { wait_time, max_messages, .. }
+                    if *wait_time > Duration::from_secs(20) || !(1..=10).contains(max_messages) =>
+                {
+                    return bad(format!("sources[{i}]: wait_time must be ≤ 20s and max_messages 1-10"));
                 }
-                SourceConfig::Cloudwatch { log_group_names, log_group_prefix, .. } => {
-                    if log_group_names.is_empty() && log_group_prefix.is_none() {
-                        return bad(format!("sources[{i}]: set log_group_names or log_group_prefix"));
-                    }
+                SourceConfig::Cloudwatch { log_group_names, log_group_prefix, .. }
+                    if log_group_names.is_empty() && log_group_prefix.is_none() =>
+                {
+                    return bad(format!("sources[{i}]: set log_group_names or log_group_prefix"));
                 }
                 SourceConfig::Files { paths, .. } if paths.is_empty() => {
                     return bad(format!("sources[{i}]: paths is empty"));
