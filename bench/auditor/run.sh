@@ -5,6 +5,8 @@
 #   BENCH_BUCKETS=1000 bench/auditor/run.sh   # smaller bucket-scale phase
 #   BENCH_SKIP_PROWLER=1 bench/auditor/run.sh # auditor only
 #   BENCH_AUDITOR=path bench/auditor/run.sh   # use a binary built beforehand
+#   BENCH_SKIP_SCALE=1 bench/auditor/run.sh   # phases 1 and 2 only
+#   BENCH_CAP=20 bench/auditor/run.sh         # the S3 cap of phase 2 (requests/s)
 #   BENCH_SCALE_ENV=file bench/auditor/run.sh # phase 3 on an account seeded earlier
 #                                             # (file = output of `seed.py --profile buckets`)
 #
@@ -14,7 +16,7 @@
 #      `auditor run` (release build: collect + check + JSON report) and `prowler aws --services
 #      s3 kms cloudtrail cloudwatch kinesis iam` both audit it, pointed at moto with
 #      AWS_ENDPOINT_URL; wall time and peak RSS of each whole process, and the ratio.
-#   2. Request-rate cap: the same account collected with `--max-rps s3=50`; the observed S3
+#   2. Request-rate cap: the same account collected with `--max-rps s3=$BENCH_CAP` (20); the observed S3
 #      request rate is printed next to the cap.
 #   3. Scale: another fresh account with BENCH_BUCKETS (default 5,000) buckets; `auditor collect`
 #      wall time, peak RSS and inventory size, to show memory follows the inventory (bounded
@@ -28,6 +30,7 @@ here="$root/bench/auditor"
 out="$(mktemp -d "${TMPDIR:-/tmp}/auditor-bench.XXXXXX")"
 regions="ca-central-1,ca-west-1,us-east-1"
 buckets="${BENCH_BUCKETS:-5000}"
+cap="${BENCH_CAP:-20}"
 prowler_version="5.46.0"
 
 export NO_COLOR=1
@@ -84,9 +87,10 @@ say "== phase 1: seeding ~200 resources in a fresh account"
 )
 # shellcheck disable=SC1091
 . "$out/mixed.env"
-say "   account $BENCH_ACCOUNT, $BENCH_RESOURCES resources"
+mixed_resources="$BENCH_RESOURCES"
+say "   account $BENCH_ACCOUNT, $mixed_resources resources"
 
-say "== auditor run (release)"
+say "== auditor run ($auditor)"
 time_it auditor "$auditor" run --regions "$regions" --format json --no-config
 a_secs="$(secs auditor)"
 a_findings="$("$py" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d.get("findings", [])))' "$out/auditor.stdout" 2>/dev/null || echo "?")"
@@ -109,9 +113,10 @@ PY
 )"
 fi
 
-say "== phase 2: request-rate cap (s3=50/s) on the same account"
-time_it capped "$auditor" collect --regions "$regions" --max-rps s3=50 --out "$out/capped.json" -v --log-format json --no-config
+say "== phase 2: request-rate cap (s3=$cap/s) on the same account"
+time_it capped "$auditor" collect --regions "$regions" --max-rps "s3=$cap" --out "$out/capped.json" -v --log-format json --no-config
 
+if [ -z "${BENCH_SKIP_SCALE:-}" ]; then
 say "== phase 3: $buckets buckets in a fresh account"
 if [ -n "${BENCH_SCALE_ENV:-}" ]; then
   # An account seeded earlier with `seed.py --profile buckets` (its export lines).
@@ -129,18 +134,21 @@ buckets="$BENCH_RESOURCES"
 time_it scale "$auditor" collect --regions "$regions" --out "$out/scale.json" -v --log-format json --no-config
 collected="$("$py" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["buckets"]))' "$out/scale.json" 2>/dev/null || echo "?")"
 inv_mb="$(du -m "$out/scale.json" | cut -f1)"
+fi
 
 echo
 echo "== results (moto $(grep -o 'moto\[server\]==[0-9.]*' "$root/scripts/requirements-test.txt"), $(nproc) CPUs)"
 echo "auditor binary: $auditor"
-echo "phase 1: $BENCH_RESOURCES resources in 3 regions"
+echo "phase 1: $mixed_resources resources in 3 regions"
 echo "  auditor run (collect+check+report): ${a_secs} s, peak RSS $(rss_mb auditor) MB, ${a_findings} findings"
 if [ -n "$p_secs" ]; then
   echo "  prowler ${prowler_version}:                  ${p_secs} s, peak RSS $(rss_mb prowler) MB, ${p_findings}"
   echo "  ratio prowler/auditor: $(awk -v p="$p_secs" -v a="$a_secs" 'BEGIN{printf "%.1fx", p/a}')"
 fi
-echo "phase 2: cap s3=50/s: $(rate_of capped s3)"
-echo "         uncapped in phase 3 for comparison: $(rate_of scale s3)"
-echo "phase 3: $collected of $buckets buckets collected in $(secs scale) s, peak RSS $(rss_mb scale) MB, inventory ${inv_mb} MB"
-echo "         (phase 1 collect+check of 200 resources: peak RSS $(rss_mb auditor) MB)"
+echo "phase 2: with cap s3=$cap/s: $(rate_of capped s3)"
+if [ -z "${BENCH_SKIP_SCALE:-}" ]; then
+  echo "         uncapped (phase 3): $(rate_of scale s3)"
+  echo "phase 3: $collected of $buckets buckets collected in $(secs scale) s, peak RSS $(rss_mb scale) MB, inventory ${inv_mb} MB"
+  echo "         (phase 1 collect+check of $mixed_resources resources: peak RSS $(rss_mb auditor) MB)"
+fi
 echo "raw output: $out"
