@@ -23,7 +23,7 @@ done
 
 echo "== building (release)"
 cargo build --release -p translator --manifest-path "$ROOT/Cargo.toml" >&2
-T="$ROOT/target/release/translator"
+T="${CARGO_TARGET_DIR:-$ROOT/target}/release/translator"
 
 if [ ! -s "$WORK/apps-$COUNT.ndjson" ]; then
   echo "== generating $COUNT applications"
