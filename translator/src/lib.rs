@@ -15,6 +15,7 @@ pub mod csvmap;
 pub mod deadletter;
 pub mod error;
 pub mod json;
+pub mod jsonw;
 #[cfg(feature = "service")]
 pub mod kms;
 pub mod model;

@@ -113,31 +113,46 @@ impl Session {
 
     /// Translate an already parsed record (CSV rows arrive this way).
     pub fn translate_value(&mut self, dir: Direction, v: &Value<'_>) -> Result<Output, TranslateError> {
+        let mut json = Vec::with_capacity(4096);
+        let app = self.translate_value_into(dir, v, &mut json)?;
+        let ids = RecordIds { message_id: app.message_id, member_id: app.member_id, app_ref: app.app_ref };
+        Ok(Output { json, ids, warnings: app.warnings })
+    }
+
+    /// Translate one record, appending its JSON to `out` (nothing is appended when it is
+    /// rejected). Returns the number of data-quality warnings. The batch path: no per-record
+    /// output buffer.
+    pub fn translate_into(&mut self, dir: Direction, input: &[u8], out: &mut Vec<u8>) -> Result<usize, TranslateError> {
+        let v = json::parse(input, Limits { max_depth: self.tr.settings.max_depth }).map_err(Rejection::from)?;
+        let app = self.translate_value_into(dir, &v, out)?;
+        Ok(app.warnings.len())
+    }
+
+    /// Validate `v`, write the output to `out` and give back the application read.
+    fn translate_value_into(
+        &mut self,
+        dir: Direction,
+        v: &Value<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<Application, TranslateError> {
         let (sub, sub_root, res) = match (v.get("submission"), v.get("schema")) {
             (Some(s), None) => (s, "/submission", v.get("result").filter(|r| !matches!(r, Value::Null))),
             _ => (v, "", None),
         };
         let app = model::read_application(sub, sub_root)?;
-        let ids = RecordIds {
-            message_id: app.message_id.clone(),
-            member_id: app.member_id.clone(),
-            app_ref: app.app_ref.clone(),
-        };
-        let json = match dir {
+        match dir {
             Direction::Inquiry => {
-                let inq = build_inquiry(&app, &self.tr.provider.token_keys().keys);
-                serde_json::to_vec(&inq).map_err(|_| CryptoError::Format("serialise"))?
+                build_inquiry(&app, &self.tr.provider.token_keys().keys).write_json(out);
             }
             Direction::Case => {
                 let result = match res {
                     Some(r) => Some(model::read_match(r, "/result", &app)?),
                     None => None,
                 };
-                let case = build_case(&app, result.as_ref(), &self.tr.settings, &mut self.enc)?;
-                serde_json::to_vec(&case).map_err(|_| CryptoError::Format("serialise"))?
+                build_case(&app, result.as_ref(), &self.tr.settings, &mut self.enc)?.write_json(out);
             }
-        };
-        Ok(Output { json, ids, warnings: app.warnings })
+        }
+        Ok(app)
     }
 }
 
@@ -941,4 +956,422 @@ pub fn find_value_enc(v: &serde_json::Value) -> Vec<(String, String)> {
 #[must_use]
 pub fn unsupported(pointer: &str) -> Rejection {
     Rejection::one(Code::UnsupportedSchemaVersion, pointer, "unsupported schema")
+}
+
+// ------------------------------------------------------------------------------------------
+// output: the same JSON as `serde_json::to_vec` of the structs above (tested), written directly
+
+use crate::jsonw::{self, Obj};
+
+impl Inquiry<'_> {
+    /// Append the compact JSON of this inquiry (byte-identical to `serde_json::to_vec`).
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        let mut o = Obj::new(out);
+        o.str("schema", self.schema);
+        o.str("message_id", self.message_id);
+        o.str("member_id", self.member_id);
+        o.str("submitted_at", self.submitted_at);
+        o.str("norm", self.norm);
+        o.str("kid", self.kid);
+        {
+            let a = &self.application;
+            let mut ao = o.obj("application");
+            ao.str("app_ref", a.app_ref);
+            ao.str("received_hour", &a.received_hour);
+            ao.str("product_type", a.product_type);
+            ao.opt_str("amount_band", a.amount_band);
+            ao.str("origin_channel", a.origin_channel);
+            if let Some(d) = &a.device {
+                d.write_json(ao.key("device"));
+            }
+            let mut list = ao.arr("applicants");
+            for ap in &a.applicants {
+                let mut po = list.obj();
+                po.str("applicant_ref", ap.applicant_ref);
+                po.str("role", ap.role);
+                po.str("age_band", ap.age_band);
+                po.str("province", ap.province);
+                po.str("fsa", ap.fsa);
+                po.opt_str("residency_status", ap.residency_status);
+                ap.keys.write_json(po.key("keys"));
+                po.end();
+            }
+            list.end();
+            ao.end();
+        }
+        if let Some(r) = &self.rotation {
+            let mut ro = o.obj("rotation");
+            ro.str("kid", r.kid);
+            if let Some(d) = &r.device {
+                d.write_json(ro.key("device"));
+            }
+            let mut list = ro.arr("applicants");
+            for ap in &r.applicants {
+                let mut po = list.obj();
+                po.str("applicant_ref", ap.applicant_ref);
+                ap.keys.write_json(po.key("keys"));
+                po.end();
+            }
+            list.end();
+            ro.end();
+        }
+        o.end();
+    }
+}
+
+impl DeviceTokens {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        let mut o = Obj::new(out);
+        o.opt_str("device_id_t", self.device_id_t.as_deref());
+        o.opt_str("ip_t", self.ip_t.as_deref());
+        o.opt_str("ip_net_t", self.ip_net_t.as_deref());
+        o.end();
+    }
+}
+
+impl Keys {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        let mut o = Obj::new(out);
+        o.opt_str("sin", self.sin.as_deref());
+        o.str("dob", &self.dob);
+        o.str("name_dob", &self.name_dob);
+        o.str("phon_name_dob", &self.phon_name_dob);
+        o.str("family_dob_postal", &self.family_dob_postal);
+        o.str("initial_family_dob", &self.initial_family_dob);
+        if !self.name_part_dob.is_empty() {
+            o.strs("name_part_dob", &self.name_part_dob);
+        }
+        if !self.other_name_dob.is_empty() {
+            o.strs("other_name_dob", &self.other_name_dob);
+        }
+        {
+            let mut list = o.arr("addresses");
+            for a in &self.addresses {
+                let mut ao = list.obj();
+                ao.str("type", a.kind);
+                ao.str("civic_street_postal", &a.civic_street_postal);
+                ao.opt_str("postal_unit", a.postal_unit.as_deref());
+                ao.str("postal", &a.postal);
+                ao.end();
+            }
+            list.end();
+        }
+        o.strs("phones", &self.phones);
+        o.strs("emails", &self.emails);
+        if !self.employers.is_empty() {
+            o.strs("employers", &self.employers);
+        }
+        if !self.employer_phones.is_empty() {
+            o.strs("employer_phones", &self.employer_phones);
+        }
+        o.strs("bank_accounts", &self.bank_accounts);
+        o.strs("id_documents", &self.id_documents);
+        o.end();
+    }
+}
+
+impl CaseImport<'_> {
+    /// Append the compact JSON of this case import (byte-identical to `serde_json::to_vec`).
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        let mut o = Obj::new(out);
+        o.str("format", self.format);
+        o.str("import_id", self.import_id);
+        self.case.write_json(o.key("case"));
+        o.end();
+    }
+}
+
+impl Case<'_> {
+    #[allow(clippy::too_many_lines)]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        let mut o = Obj::new(out);
+        o.str("external_ref", &self.external_ref);
+        {
+            let s = &self.source;
+            let mut so = o.obj("source");
+            so.str("system", s.system);
+            so.str("member_id", s.member_id);
+            so.str("intake", s.intake);
+            so.str("submission_id", s.submission_id);
+            so.opt_str("batch_id", s.batch_id);
+            so.opt_u64("record_seq", s.record_seq);
+            so.end();
+        }
+        o.str("opened_at", self.opened_at);
+        o.str("queue", self.queue);
+        o.u64("priority", u64::from(self.priority));
+        o.str("status", self.status);
+        if let Some(r) = &self.risk {
+            let mut ro = o.obj("risk");
+            ro.str("provider", r.provider);
+            ro.str("result_ref", r.result_ref);
+            ro.str("outcome", r.outcome);
+            ro.opt_u64("score", r.score);
+            ro.opt_str("band", r.band);
+            ro.end();
+        }
+        {
+            let a = &self.application;
+            let mut ao = o.obj("application");
+            ao.str("reference", a.reference);
+            ao.str("product_code", a.product_code);
+            ao.opt_str("product_variant", a.product_variant);
+            ao.opt_u64("amount_requested_minor", a.amount_requested_minor);
+            ao.str("currency", a.currency);
+            ao.opt_u64("term_months", a.term_months);
+            ao.opt_str("purpose", a.purpose);
+            ao.str("origin_channel", a.origin_channel);
+            ao.opt_str("branch_transit", a.branch_transit);
+            ao.opt_str("broker_id", a.broker_id);
+            if let Some(d) = &a.device {
+                let mut d_o = ao.obj("device");
+                d_o.opt_str("ip", d.ip);
+                d_o.opt_str("device_id", d.device_id);
+                d_o.opt_str("user_agent", d.user_agent);
+                d_o.end();
+            }
+            ao.end();
+        }
+        {
+            let mut list = o.arr("subjects");
+            for s in &self.subjects {
+                s.write_json(list.next());
+            }
+            list.end();
+        }
+        {
+            let mut list = o.arr("alerts");
+            for a in &self.alerts {
+                let mut ao = list.obj();
+                ao.str("alert_ref", a.alert_ref);
+                ao.str("subject_id", a.subject_id);
+                ao.str("rule_code", a.rule_code);
+                ao.str("rule_title", a.rule_title);
+                ao.str("rule_version", a.rule_version);
+                ao.str("severity", a.severity);
+                ao.u64("score", a.score);
+                ao.strs("matched_fields", a.matched_fields);
+                if let Some(q) = a.match_quality {
+                    jsonw::f64(ao.key("match_quality"), q);
+                }
+                {
+                    let c = &a.counterparty;
+                    let mut co = ao.obj("counterparty");
+                    co.str("record_ref", c.record_ref);
+                    co.str("contributor", c.contributor);
+                    co.str("record_type", c.record_type);
+                    co.opt_str("fraud_category", c.fraud_category);
+                    co.opt_str("reported_on", c.reported_on);
+                    co.end();
+                }
+                ao.str("status", a.status);
+                ao.end();
+            }
+            list.end();
+        }
+        {
+            let mut list = o.arr("notes");
+            for n in &self.notes {
+                let mut no = list.obj();
+                no.str("author", n.author);
+                no.str("created_at", n.created_at);
+                no.str("text", &n.text);
+                no.end();
+            }
+            list.end();
+        }
+        {
+            let mut list = o.arr("data_quality");
+            for e in self.data_quality {
+                let mut eo = list.obj();
+                eo.str("code", e.code.as_str());
+                eo.str("pointer", &e.pointer);
+                eo.str("message", &e.message);
+                eo.end();
+            }
+            list.end();
+        }
+        // `Option<()>` serialises as null whether or not it is set
+        o.null("disposition");
+        {
+            let mut ro = o.obj("retention");
+            ro.str("policy", self.retention.policy);
+            ro.str("review_after", &self.retention.review_after);
+            ro.end();
+        }
+        o.end();
+    }
+}
+
+impl Subject<'_> {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        let mut o = Obj::new(out);
+        o.str("subject_id", self.subject_id);
+        o.str("role", self.role);
+        o.str("full_name", &self.full_name);
+        {
+            let n = &self.name;
+            let mut no = o.obj("name");
+            no.opt_str("prefix", n.prefix);
+            no.str("first", n.first);
+            no.opt_str("middle", n.middle);
+            no.str("last", n.last);
+            no.opt_str("suffix", n.suffix);
+            no.end();
+        }
+        if !self.aliases.is_empty() {
+            let mut list = o.arr("aliases");
+            for a in &self.aliases {
+                let mut ao = list.obj();
+                ao.str("kind", a.kind);
+                ao.str("full_name", &a.full_name);
+                ao.end();
+            }
+            list.end();
+        }
+        o.str("date_of_birth", &self.date_of_birth);
+        o.i64("age_at_application", i64::from(self.age_at_application));
+        o.str("preferred_language", self.preferred_language);
+        o.opt_str("residency", self.residency);
+        if let Some(n) = &self.national_id {
+            let mut no = o.obj("national_id");
+            no.str("type", n.kind);
+            no.str("masked", &n.masked);
+            no.bool("luhn_valid", n.luhn_valid);
+            no.str("value_enc", &n.value_enc);
+            no.end();
+        }
+        {
+            let mut list = o.arr("addresses");
+            for a in &self.addresses {
+                let mut ao = list.obj();
+                ao.str("use", a.use_);
+                ao.str("street", a.street);
+                ao.opt_str("unit", a.unit);
+                ao.opt_str("street2", a.street2);
+                ao.str("city", a.city);
+                ao.str("region", a.region);
+                ao.str("postal_code", a.postal_code);
+                ao.str("country", a.country);
+                ao.opt_str("from", a.from);
+                ao.opt_str("to", a.to);
+                if let Some(m) = a.months_at_address {
+                    ao.i64("months_at_address", i64::from(m));
+                }
+                ao.opt_str("tenure", a.tenure);
+                ao.end();
+            }
+            list.end();
+        }
+        {
+            let mut list = o.arr("contacts");
+            for c in &self.contacts {
+                let mut co = list.obj();
+                co.str("channel", c.channel);
+                co.str("use", c.use_);
+                co.str("value", c.value);
+                co.opt_str("extension", c.extension);
+                co.end();
+            }
+            list.end();
+        }
+        if !self.employment.is_empty() {
+            let mut list = o.arr("employment");
+            for e in &self.employment {
+                let mut eo = list.obj();
+                eo.str("status", e.status);
+                eo.opt_str("employer", e.employer);
+                eo.opt_str("occupation", e.occupation);
+                eo.opt_str("employer_phone", e.employer_phone);
+                eo.opt_str("since", e.since);
+                eo.opt_u64("annual_income_minor", e.annual_income_minor);
+                eo.end();
+            }
+            list.end();
+        }
+        if !self.bank_accounts.is_empty() {
+            let mut list = o.arr("bank_accounts");
+            for b in &self.bank_accounts {
+                let mut bo = list.obj();
+                bo.str("institution", b.institution);
+                bo.str("transit", b.transit);
+                bo.opt_str("account_type", b.account_type);
+                bo.str("account_masked", &b.account_masked);
+                bo.str("value_enc", &b.value_enc);
+                bo.end();
+            }
+            list.end();
+        }
+        if !self.id_documents.is_empty() {
+            let mut list = o.arr("id_documents");
+            for d in &self.id_documents {
+                let mut d_o = list.obj();
+                d_o.str("type", d.kind);
+                d_o.str("issuer", d.issuer);
+                d_o.str("number_masked", &d.number_masked);
+                d_o.opt_str("expires_on", d.expires_on);
+                d_o.str("value_enc", &d.value_enc);
+                d_o.end();
+            }
+            list.end();
+        }
+        o.opt_u64("monthly_housing_cost_minor", self.monthly_housing_cost_minor);
+        o.end();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::LocalKeyProvider;
+
+    fn golden(name: &str) -> Vec<u8> {
+        std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name).join("input.json"))
+            .unwrap()
+    }
+
+    fn provider(keys: &str) -> Arc<dyn KeyProvider> {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(keys);
+        Arc::new(LocalKeyProvider::load(&p).unwrap())
+    }
+
+    /// Inputs covering every optional member, plus strings that need escaping.
+    fn inputs() -> Vec<Vec<u8>> {
+        let mut v: Vec<Vec<u8>> =
+            ["application-case", "application-inquiry", "pair-case-match", "rotation-inquiry"].map(golden).to_vec();
+        let mut pair: serde_json::Value = serde_json::from_slice(&golden("pair-case-match")).unwrap();
+        pair["submission"]["application"]["origin"]["device"]["user_agent"] = "a \"quoted\" \\ back/slash é😀".into();
+        pair["submission"]["application"]["applicants"][0]["name"]["given"] = "O\"Brien\\".into();
+        v.push(serde_json::to_vec(&pair).unwrap());
+        let mut app: serde_json::Value = serde_json::from_slice(&golden("application-case")).unwrap();
+        app["application"]["origin"].as_object_mut().unwrap().remove("device");
+        v.push(serde_json::to_vec(&app).unwrap());
+        v
+    }
+
+    #[test]
+    fn hand_written_output_is_byte_identical_to_serde_json() {
+        let settings = Settings::default();
+        for keys in ["test-keys.json", "test-keys-rotation.json"] {
+            let p = provider(keys);
+            let mut enc = Encryptor::new(p.clone(), 10);
+            for input in inputs() {
+                let v = json::parse(&input, Limits::default()).unwrap();
+                let (sub, root, res) = match (v.get("submission"), v.get("schema")) {
+                    (Some(s), None) => (s, "/submission", v.get("result")),
+                    _ => (&v, "", None),
+                };
+                let app = model::read_application(sub, root).unwrap();
+                let inq = build_inquiry(&app, &p.token_keys().keys);
+                let mut mine = Vec::new();
+                inq.write_json(&mut mine);
+                assert_eq!(String::from_utf8(mine).unwrap(), serde_json::to_string(&inq).unwrap());
+                let result = res.map(|r| model::read_match(r, "/result", &app).unwrap());
+                let case = build_case(&app, result.as_ref(), &settings, &mut enc).unwrap();
+                let mut mine = Vec::new();
+                case.write_json(&mut mine);
+                assert_eq!(String::from_utf8(mine).unwrap(), serde_json::to_string(&case).unwrap());
+            }
+        }
+    }
 }
