@@ -224,8 +224,54 @@ impl<R: Read> LineReader<R> {
     }
 }
 
+/// Position of the first `\n` (eight bytes at a time).
 fn memchr(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'\n')
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut w8 = [0u8; 8];
+        w8.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(w8) ^ (LO * u64::from(b'\n'));
+        let m = w.wrapping_sub(LO) & !w & HI;
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b[i..].iter().position(|&c| c == b'\n').map(|p| p + i)
+}
+
+/// Buffers handed back by the writer and the workers for reuse, so steady state allocates
+/// (and page-faults) no new chunk buffers. Bounded: at most `cap` are kept.
+struct BufPool {
+    free: Mutex<Vec<Vec<u8>>>,
+    cap: usize,
+}
+
+impl BufPool {
+    fn take(&self, min_capacity: usize) -> Vec<u8> {
+        let b = self.free.lock().ok().and_then(|mut f| f.pop());
+        match b {
+            Some(mut b) => {
+                b.clear();
+                b.reserve(min_capacity);
+                b
+            }
+            None => Vec::with_capacity(min_capacity),
+        }
+    }
+
+    fn give(&self, b: Vec<u8>) {
+        if b.capacity() == 0 {
+            return;
+        }
+        if let Ok(mut f) = self.free.lock() {
+            if f.len() < self.cap {
+                f.push(b);
+            }
+        }
+    }
 }
 
 /// Run a batch: `input` → `out` (+ `dl`). Returns the summary; `Err` means exit 2.
@@ -250,6 +296,8 @@ pub fn run(
     }
     let abort = Arc::new(AtomicBool::new(false));
     let job_rx = Arc::new(Mutex::new(job_rx));
+    let pool = BufPool { free: Mutex::new(Vec::new()), cap: max_inflight * 3 };
+    let pool = &pool;
     let mut summary = Summary {
         schema: "translator.batch-summary/1",
         input: opts.source_name.clone(),
@@ -280,7 +328,7 @@ pub fn run(
                     if abort.load(Ordering::Relaxed) {
                         break;
                     }
-                    let r = process_chunk(&mut session, direction, &source_name, batch_id.as_deref(), chunk);
+                    let r = process_chunk(&mut session, direction, &source_name, batch_id.as_deref(), chunk, pool);
                     let failed = r.is_err();
                     if res_tx.send(r).is_err() || failed {
                         break;
@@ -315,6 +363,8 @@ pub fn run(
                     s.with_warnings += c.warned;
                     s.bytes_written += (c.out.len() + c.dl.len()) as u64;
                     s.bytes_read += c.bytes_read;
+                    pool.give(c.out);
+                    pool.give(c.dl);
                     for code in c.codes {
                         *s.rejections_by_code.entry(code.as_str().to_string()).or_default() += 1;
                     }
@@ -334,7 +384,7 @@ pub fn run(
         });
 
         // reader (this thread)
-        let read_result = read_input(opts, input, csv_mapping, &job_tx, &tok_rx, &abort, &mut summary);
+        let read_result = read_input(opts, input, csv_mapping, &job_tx, &tok_rx, &abort, &mut summary, pool);
         drop(job_tx);
         let writer_result = writer.join();
         abort.store(true, Ordering::Relaxed);
@@ -367,6 +417,7 @@ fn send_chunk(chunk: Chunk, job_tx: &SyncSender<Chunk>, tok_rx: &Receiver<()>, a
 
 const CHUNK_BYTES: usize = 4 << 20;
 
+#[allow(clippy::too_many_arguments)]
 fn read_input(
     opts: &BatchOptions,
     input: Box<dyn Read + Send>,
@@ -375,13 +426,21 @@ fn read_input(
     tok_rx: &Receiver<()>,
     abort: &AtomicBool,
     summary: &mut Summary,
+    pool: &BufPool,
 ) -> Result<(), BatchError> {
     let mut seq = 0u64;
-    let mut chunk = Chunk { seq, data: Vec::with_capacity(CHUNK_BYTES / 4), jobs: Vec::new(), bytes_read: 0 };
+    let jobs_cap = opts.chunk_records.min(4096);
+    let mut chunk =
+        Chunk { seq, data: pool.take(CHUNK_BYTES / 4), jobs: Vec::with_capacity(jobs_cap), bytes_read: 0 };
     let flush = |chunk: &mut Chunk, seq: &mut u64| -> bool {
         let full = std::mem::replace(
             chunk,
-            Chunk { seq: *seq + 1, data: Vec::with_capacity(CHUNK_BYTES / 4), jobs: Vec::new(), bytes_read: 0 },
+            Chunk {
+                seq: *seq + 1,
+                data: pool.take(CHUNK_BYTES / 4),
+                jobs: Vec::with_capacity(jobs_cap),
+                bytes_read: 0,
+            },
         );
         *seq += 1;
         send_chunk(full, job_tx, tok_rx, abort).is_ok()
@@ -506,13 +565,27 @@ fn process_chunk(
     source_name: &str,
     batch_id: Option<&str>,
     chunk: Chunk,
+    pool: &BufPool,
 ) -> Result<ChunkResult, BatchError> {
-    let mut r = ChunkResult {
+    let r = ChunkResult {
         seq: chunk.seq,
-        out: Vec::with_capacity(chunk.data.len() * 2),
+        out: pool.take(chunk.data.len() * 2),
         bytes_read: chunk.bytes_read,
         ..ChunkResult::default()
     };
+    let r = process_jobs(session, direction, source_name, batch_id, &chunk, r);
+    pool.give(chunk.data);
+    r
+}
+
+fn process_jobs(
+    session: &mut crate::translate::Session,
+    direction: Direction,
+    source_name: &str,
+    batch_id: Option<&str>,
+    chunk: &Chunk,
+    mut r: ChunkResult,
+) -> Result<ChunkResult, BatchError> {
     for job in &chunk.jobs {
         let doc = &chunk.data[job.doc.clone()];
         let outcome = if let Some(rej) = &job.pre_rejected {
@@ -527,14 +600,14 @@ fn process_chunk(
                 offset: None,
             }))
         } else {
-            session.translate(direction, doc)
+            // written straight into the chunk's output (nothing is written for a rejection)
+            session.translate_into(direction, doc, &mut r.out)
         };
         match outcome {
-            Ok(o) => {
-                r.out.extend_from_slice(&o.json);
+            Ok(warnings) => {
                 r.out.push(b'\n');
                 r.translated += 1;
-                if !o.warnings.is_empty() {
+                if warnings > 0 {
                     r.warned += 1;
                 }
             }
@@ -588,6 +661,22 @@ mod tests {
         let l3 = lr.next_line(&mut buf, 100).unwrap().unwrap();
         assert_eq!((&buf[..], l3.line_no), (&b"b"[..], 3));
         assert!(lr.next_line(&mut buf, 100).unwrap().is_none());
+    }
+
+    #[test]
+    fn newline_search_matches_a_plain_scan() {
+        for len in 0..40 {
+            for at in 0..=len {
+                let mut b: Vec<u8> = (0..len).map(|i| [b'a', 0x0b, 0x8a, 0xff, 0x09][i % 5]).collect();
+                if at < len {
+                    b[at] = b'\n';
+                    if at + 3 < len {
+                        b[at + 3] = b'\n';
+                    }
+                }
+                assert_eq!(memchr(&b), b.iter().position(|&c| c == b'\n'), "len {len} at {at}");
+            }
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use aes_gcm::aead::{Aead, Payload};
+use aes_gcm::aead::{Aead, AeadInOut, Payload};
 use aes_gcm::{Aes256Gcm, KeyInit};
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
@@ -117,6 +117,9 @@ pub struct Encryptor {
     key_ref: String,
     max_uses: u32,
     current: Option<(Aes256Gcm, String, u32)>,
+    /// Reused for `nonce | ciphertext | tag` (encryption is in place: the plaintext copied
+    /// in is overwritten by its ciphertext).
+    scratch: Vec<u8>,
     /// Data keys generated so far (for metrics and tests).
     pub data_keys_generated: u64,
 }
@@ -128,19 +131,32 @@ pub const DEFAULT_DATA_KEY_USES: u32 = 10_000;
 #[must_use]
 pub fn field_aad(member_id: &str, app_ref: &str, pointer: &str) -> Vec<u8> {
     let mut v = Vec::with_capacity(member_id.len() + app_ref.len() + pointer.len() + 8);
+    field_aad_into(&mut v, member_id, app_ref, pointer);
+    v
+}
+
+/// [`field_aad`] into a reused buffer (cleared first).
+pub fn field_aad_into(v: &mut Vec<u8>, member_id: &str, app_ref: &str, pointer: &str) {
+    v.clear();
     v.extend_from_slice(b"kms1");
     for part in [member_id, app_ref, pointer] {
         v.push(0x1F);
         v.extend_from_slice(part.as_bytes());
     }
-    v
 }
 
 impl Encryptor {
     #[must_use]
     pub fn new(provider: Arc<dyn KeyProvider>, max_uses: u32) -> Self {
         let key_ref = key_ref(provider.key_id());
-        Self { provider, key_ref, max_uses: max_uses.max(1), current: None, data_keys_generated: 0 }
+        Self {
+            provider,
+            key_ref,
+            max_uses: max_uses.max(1),
+            current: None,
+            scratch: Vec::new(),
+            data_keys_generated: 0,
+        }
     }
 
     /// Encrypt `plaintext` bound to `aad`, giving a `value_enc` string.
@@ -155,19 +171,21 @@ impl Encryptor {
         *uses += 1;
         let mut nonce = [0u8; 12];
         rand::fill(&mut nonce[..]);
-        let ct = cipher
-            .encrypt(&nonce.into(), Payload { msg: plaintext, aad })
-            .map_err(|_| CryptoError::Format("encryption failed"))?;
-        let mut body = Vec::with_capacity(12 + ct.len());
+        let body = &mut self.scratch;
+        body.clear();
         body.extend_from_slice(&nonce);
-        body.extend_from_slice(&ct);
-        let mut out = String::with_capacity(8 + self.key_ref.len() + wrapped_b64.len() + body.len() * 4 / 3 + 4);
+        body.extend_from_slice(plaintext);
+        let tag = cipher
+            .encrypt_inout_detached(&nonce.into(), aad, (&mut body[12..]).into())
+            .map_err(|_| CryptoError::Format("encryption failed"))?;
+        body.extend_from_slice(&tag);
+        let mut out = String::with_capacity(8 + self.key_ref.len() + wrapped_b64.len() + body.len().div_ceil(3) * 4);
         out.push_str("kms1:");
         out.push_str(&self.key_ref);
         out.push(':');
         out.push_str(wrapped_b64);
         out.push(':');
-        B64.encode_string(&body, &mut out);
+        B64.encode_string(&body[..], &mut out);
         Ok(out)
     }
 }

@@ -45,7 +45,7 @@ impl<'a> Value<'a> {
     #[must_use]
     pub fn get(&self, key: &str) -> Option<&Value<'a>> {
         match self {
-            Value::Object(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            Value::Object(m) => m.iter().find(|(k, _)| key_eq(k, key)).map(|(_, v)| v),
             _ => None,
         }
     }
@@ -80,6 +80,14 @@ impl<'a> Value<'a> {
             }
         }
     }
+}
+
+/// String equality for short keys: length first, then a byte loop (no `memcmp` call).
+#[inline]
+#[must_use]
+pub fn key_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// Limits applied while parsing.
@@ -129,7 +137,7 @@ pub fn parse(input: &[u8], limits: Limits) -> Result<Value<'_>, ParseError> {
 
 /// Parse one JSON document from text.
 pub fn parse_str(text: &str, limits: Limits) -> Result<Value<'_>, ParseError> {
-    let mut p = Parser { s: text, b: text.as_bytes(), i: 0, limits };
+    let mut p = Parser { s: text, b: text.as_bytes(), i: 0, limits, members: Vec::new(), items: Vec::new() };
     p.ws();
     let v = p.value(1).map_err(|e| e.finish())?;
     p.ws();
@@ -177,6 +185,40 @@ struct Parser<'a> {
     b: &'a [u8],
     i: usize,
     limits: Limits,
+    /// Scratch stacks: members and items of the objects and arrays being read are collected
+    /// here and moved into an exactly sized `Vec` when the container closes (one allocation
+    /// per container instead of a growing one).
+    members: Vec<(Cow<'a, str>, Value<'a>)>,
+    items: Vec<Value<'a>>,
+}
+
+/// Index of the first byte at or after `i` that ends a plain run inside a string: `"`, `\`
+/// or a control character (`b.len()` when there is none). Eight bytes at a time.
+#[inline]
+pub(crate) fn scan_plain(b: &[u8], mut i: usize) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut w8 = [0u8; 8];
+        w8.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(w8);
+        let q = w ^ (LO * u64::from(b'"'));
+        let bs = w ^ (LO * u64::from(b'\\'));
+        // the lowest flagged byte is exact in each test (borrows only run upwards)
+        let m = (q.wrapping_sub(LO) & !q) | (bs.wrapping_sub(LO) & !bs) | (w.wrapping_sub(LO * 0x20) & !w);
+        let m = m & HI;
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if c == b'"' || c == b'\\' || c < 0x20 {
+            return i;
+        }
+        i += 1;
+    }
+    i
 }
 
 type PResult<T> = Result<T, Box<RawError>>;
@@ -273,7 +315,7 @@ impl<'a> Parser<'a> {
         let start = self.i;
         let b = self.b;
         // fast path: no escapes
-        let mut i = self.i;
+        let mut i = scan_plain(b, self.i);
         loop {
             match b.get(i) {
                 None => {
@@ -391,18 +433,18 @@ impl<'a> Parser<'a> {
     fn array(&mut self, depth: usize) -> PResult<Value<'a>> {
         self.check_depth(depth)?;
         self.i += 1;
-        let mut items = Vec::new();
         self.ws();
         if self.b.get(self.i) == Some(&b']') {
             self.i += 1;
-            return Ok(Value::Array(items));
+            return Ok(Value::Array(Vec::new()));
         }
+        let start = self.items.len();
         loop {
             self.ws();
             match self.value(depth + 1) {
-                Ok(v) => items.push(v),
+                Ok(v) => self.items.push(v),
                 Err(mut e) => {
-                    e.rev_path.push(items.len().to_string());
+                    e.rev_path.push((self.items.len() - start).to_string());
                     return Err(e);
                 }
             }
@@ -411,6 +453,7 @@ impl<'a> Parser<'a> {
                 Some(b',') => self.i += 1,
                 Some(b']') => {
                     self.i += 1;
+                    let items: Vec<Value<'a>> = self.items.drain(start..).collect();
                     return Ok(Value::Array(items));
                 }
                 None => return Err(self.eof()),
@@ -422,12 +465,12 @@ impl<'a> Parser<'a> {
     fn object(&mut self, depth: usize) -> PResult<Value<'a>> {
         self.check_depth(depth)?;
         self.i += 1;
-        let mut members: Vec<(Cow<'a, str>, Value<'a>)> = Vec::new();
         self.ws();
         if self.b.get(self.i) == Some(&b'}') {
             self.i += 1;
-            return Ok(Value::Object(members));
+            return Ok(Value::Object(Vec::new()));
         }
+        let start = self.members.len();
         loop {
             self.ws();
             match self.b.get(self.i) {
@@ -437,7 +480,7 @@ impl<'a> Parser<'a> {
             }
             let key_at = self.i;
             let key = self.string()?;
-            if members.iter().any(|(k, _)| *k == key) {
+            if self.members[start..].iter().any(|(k, _)| key_eq(k, &key)) {
                 let mut e = RawError::new(Code::DuplicateKey, key_at, "the same key appears twice in one object");
                 e.rev_path.push(key.into_owned());
                 return Err(e);
@@ -450,7 +493,7 @@ impl<'a> Parser<'a> {
             }
             self.ws();
             match self.value(depth + 1) {
-                Ok(v) => members.push((key, v)),
+                Ok(v) => self.members.push((key, v)),
                 Err(mut e) => {
                     e.rev_path.push(key.into_owned());
                     return Err(e);
@@ -461,6 +504,7 @@ impl<'a> Parser<'a> {
                 Some(b',') => self.i += 1,
                 Some(b'}') => {
                     self.i += 1;
+                    let members: Vec<(Cow<'a, str>, Value<'a>)> = self.members.drain(start..).collect();
                     return Ok(Value::Object(members));
                 }
                 None => return Err(self.eof()),
@@ -542,6 +586,28 @@ mod tests {
             ["", "{", "[1,]", "{\"a\" 1}", "01", "1.", "-", "\"\\x\"", "\"a\nb\"", "tru", "nul", "{} x", "\"\\ud800\""]
         {
             assert!(p(bad).is_err(), "{bad:?} must be rejected");
+        }
+    }
+
+    #[test]
+    fn plain_run_scan_finds_the_first_special_byte() {
+        let naive = |b: &[u8], i: usize| b[i..].iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).map_or(b.len(), |p| p + i);
+        let specials = [b'"', b'\\', 0u8, 0x1f, b'\n'];
+        let fillers = [b'a', 0x20, 0x7f, 0x80, 0xff, b'!', b'#', b'[', b']', 0x21, 0x5b, 0x5d, 0x60];
+        for len in 0..40 {
+            for at in 0..=len {
+                for &sp in &specials {
+                    for &f in &fillers {
+                        let mut b = vec![f; len];
+                        if at < len {
+                            b[at] = sp;
+                        }
+                        for start in [0, 1, 3].into_iter().filter(|s| *s <= len) {
+                            assert_eq!(scan_plain(&b, start), naive(&b, start), "len {len} at {at} sp {sp} f {f}");
+                        }
+                    }
+                }
+            }
         }
     }
 

@@ -13,11 +13,10 @@ pub fn string(out: &mut Vec<u8>, s: &str) {
     out.reserve(b.len() + 2);
     out.push(b'"');
     let mut start = 0;
-    for (i, &c) in b.iter().enumerate() {
-        if c >= 0x20 && c != b'"' && c != b'\\' {
-            continue;
-        }
+    loop {
+        let i = crate::json::scan_plain(b, start);
         out.extend_from_slice(&b[start..i]);
+        let Some(&c) = b.get(i) else { break };
         start = i + 1;
         match c {
             b'"' => out.extend_from_slice(b"\\\""),
@@ -33,7 +32,6 @@ pub fn string(out: &mut Vec<u8>, s: &str) {
             }
         }
     }
-    out.extend_from_slice(&b[start..]);
     out.push(b'"');
 }
 

@@ -338,7 +338,14 @@ fn application(cx: &mut Cx, o: Members<'_, '_>, p: &Ptr<'_>) -> Option<Applicati
                     None
                 }
             }),
-            device_id: cx.text(d, "device_id", &pd.key("device_id"), false, 128).map(|s| s.to_lowercase()),
+            device_id: cx.text(d, "device_id", &pd.key("device_id"), false, 128).map(|mut s| {
+                if s.is_ascii() {
+                    s.make_ascii_lowercase();
+                    s
+                } else {
+                    s.to_lowercase()
+                }
+            }),
             user_agent: cx.text(d, "user_agent", &pd.key("user_agent"), false, 512),
         });
         Some(Origin { channel: channel?, branch_transit, broker_id, device })

@@ -22,8 +22,29 @@ pub fn is_forbidden_char(c: char) -> bool {
         || matches!(u, 0x200B..=0x200F | 0x2060 | 0xFEFF | 0x061C)
 }
 
+/// Only printable ASCII (0x20..=0x7E): no forbidden characters, nothing to normalise.
+#[inline]
+#[must_use]
+pub fn is_plain_ascii(s: &str) -> bool {
+    s.bytes().all(|b| (0x20..0x7F).contains(&b))
+}
+
+/// Does `s` hold a forbidden character (see [`is_forbidden_char`])?
+#[inline]
+#[must_use]
+pub fn has_forbidden_char(s: &str) -> bool {
+    !is_plain_ascii(s) && s.chars().any(is_forbidden_char)
+}
+
 /// Text rule for every field: reject forbidden characters, NFC, trim, collapse inner whitespace.
 pub fn text(s: &str) -> Result<Cow<'_, str>, Code> {
+    if is_plain_ascii(s) {
+        // printable ASCII: nothing forbidden, already NFC, the only whitespace is ' '
+        let t = s.trim_matches(' ');
+        if !t.contains("  ") {
+            return Ok(Cow::Borrowed(t));
+        }
+    }
     if s.chars().any(is_forbidden_char) {
         return Err(Code::InvalidCharacters);
     }
@@ -316,24 +337,31 @@ pub fn email(s: &str) -> Result<Email, Code> {
         let lowered: String = domain.nfc().flat_map(char::to_lowercase).collect();
         url::Host::parse(&lowered).map_err(|_| Code::EmailFormat)?.to_string()
     };
-    let labels: Vec<&str> = domain_key.split('.').collect();
-    if labels.len() < 2
-        || labels.iter().any(|l| {
-            l.is_empty()
-                || l.len() > 63
-                || l.starts_with('-')
-                || l.ends_with('-')
-                || !l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        })
-    {
+    let bad_label = |l: &str| {
+        l.is_empty()
+            || l.len() > 63
+            || l.starts_with('-')
+            || l.ends_with('-')
+            || !l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    if domain_key.split('.').nth(1).is_none() || domain_key.split('.').any(bad_label) {
         return Err(Code::EmailFormat);
     }
-    let local_key: String = local.nfc().flat_map(char::to_lowercase).collect();
+    // NFC and lower-casing of ASCII is ASCII lower-casing
+    let local_key: String =
+        if local.is_ascii() { local.to_ascii_lowercase() } else { local.nfc().flat_map(char::to_lowercase).collect() };
     let untagged = local_key.split_once('+').map_or(local_key.as_str(), |(l, _)| l);
     if untagged.is_empty() {
         return Err(Code::EmailFormat);
     }
-    Ok(Email { key: format!("{local_key}@{domain_key}"), key_untagged: format!("{untagged}@{domain_key}") })
+    let join = |l: &str| {
+        let mut k = String::with_capacity(l.len() + 1 + domain_key.len());
+        k.push_str(l);
+        k.push('@');
+        k.push_str(&domain_key);
+        k
+    };
+    Ok(Email { key_untagged: join(untagged), key: join(&local_key) })
 }
 
 const STREET_WORDS: &[(&str, &str)] = &[

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::crypto::{field_aad, CryptoError, Encryptor, KeyProvider, TokenKey, DEFAULT_DATA_KEY_USES};
+use std::fmt::Write as _;
+
+use crate::crypto::{field_aad_into, CryptoError, Encryptor, KeyProvider, TokenKey, DEFAULT_DATA_KEY_USES};
 use crate::error::{Code, FieldError, Rejection};
 use crate::json::{self, Limits, Value};
 use crate::model::{self, Applicant, Application, MatchResult};
@@ -701,41 +703,51 @@ pub fn build_case<'a>(
 ) -> Result<CaseImport<'a>, CryptoError> {
     let received_ym = app.received_date.year() as i32 * 12 + i32::from(app.received_date.month());
     let mut subjects = Vec::with_capacity(app.applicants.len());
+    // reused per field: the value's pointer, its AAD and (bank accounts) the plaintext
+    let mut ptr = String::with_capacity(64);
+    let mut aad = Vec::with_capacity(128);
+    let mut plain = String::with_capacity(32);
     for (si, a) in app.applicants.iter().enumerate() {
-        let base = format!("/case/subjects/{si}");
         let national_id = match &a.sin {
             Some(sin) => {
-                let ptr = format!("{base}/national_id/value_enc");
+                ptr.clear();
+                let _ = write!(ptr, "/case/subjects/{si}/national_id/value_enc");
+                field_aad_into(&mut aad, &app.member_id, &app.app_ref, &ptr);
                 Some(NationalId {
                     kind: "CA_SIN",
                     masked: format!("***-***-{}", &sin[6..]),
                     luhn_valid: true,
-                    value_enc: enc.encrypt(sin.as_bytes(), &field_aad(&app.member_id, &app.app_ref, &ptr))?,
+                    value_enc: enc.encrypt(sin.as_bytes(), &aad)?,
                 })
             }
             None => None,
         };
         let mut bank_accounts = Vec::with_capacity(a.bank_accounts.len());
         for (bi, b) in a.bank_accounts.iter().enumerate() {
-            let ptr = format!("{base}/bank_accounts/{bi}/value_enc");
-            let plain = format!("{}-{}-{}", b.institution, b.transit, b.account);
+            ptr.clear();
+            let _ = write!(ptr, "/case/subjects/{si}/bank_accounts/{bi}/value_enc");
+            field_aad_into(&mut aad, &app.member_id, &app.app_ref, &ptr);
+            plain.clear();
+            let _ = write!(plain, "{}-{}-{}", b.institution, b.transit, b.account);
             bank_accounts.push(CaseBankAccount {
                 institution: &b.institution,
                 transit: &b.transit,
                 account_type: b.kind,
                 account_masked: format!("****{}", last_n(&b.account, 4)),
-                value_enc: enc.encrypt(plain.as_bytes(), &field_aad(&app.member_id, &app.app_ref, &ptr))?,
+                value_enc: enc.encrypt(plain.as_bytes(), &aad)?,
             });
         }
         let mut id_documents = Vec::with_capacity(a.id_documents.len());
         for (di, d) in a.id_documents.iter().enumerate() {
-            let ptr = format!("{base}/id_documents/{di}/value_enc");
+            ptr.clear();
+            let _ = write!(ptr, "/case/subjects/{si}/id_documents/{di}/value_enc");
+            field_aad_into(&mut aad, &app.member_id, &app.app_ref, &ptr);
             id_documents.push(CaseIdDocument {
                 kind: d.kind,
                 issuer: d.issuer,
                 number_masked: format!("****{}", last_n(&d.number, 4)),
                 expires_on: d.expiry.as_deref(),
-                value_enc: enc.encrypt(d.number.as_bytes(), &field_aad(&app.member_id, &app.app_ref, &ptr))?,
+                value_enc: enc.encrypt(d.number.as_bytes(), &aad)?,
             });
         }
         let mut contacts = Vec::with_capacity(a.phones.len() + a.emails.len());

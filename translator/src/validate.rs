@@ -90,7 +90,7 @@ impl Cx {
     /// A member (null counts as absent).
     #[must_use]
     pub fn get<'v, 'a>(o: Members<'v, 'a>, k: &str) -> Option<&'v Value<'a>> {
-        o.iter().find(|(key, _)| key == k).map(|(_, v)| v).filter(|v| !matches!(v, Value::Null))
+        o.iter().find(|(key, _)| crate::json::key_eq(key, k)).map(|(_, v)| v).filter(|v| !matches!(v, Value::Null))
     }
 
     /// An object member.
@@ -210,7 +210,7 @@ impl Cx {
                 None
             }
             Some(Value::String(s)) => {
-                if s.chars().any(normalize::is_forbidden_char) {
+                if normalize::has_forbidden_char(s) {
                     self.err(
                         Code::InvalidCharacters,
                         p,
