@@ -760,3 +760,59 @@ fn attributes_are_aligned_like_terraform_fmt() {
     }
     assert!(problems.is_empty(), "not `terraform fmt` aligned:\n{}", problems.join("\n"));
 }
+
+/// Translator batch runs are sized to the batch file: the size tiers' rules cover every size exactly once
+/// (contiguous numeric ranges from 0, the last open-ended), and the shards of a tier split the records
+/// (`--shard i/N` for every i < N) into distinct output objects.
+#[test]
+fn translator_batch_runs_are_sized_to_the_file() {
+    let plan = load_fixture();
+    let changes = plan["resource_changes"].as_array().expect("resource_changes");
+    let of = |t: &str| -> Vec<&Value> {
+        changes
+            .iter()
+            .filter(|r| r["type"] == t && r["address"].as_str().unwrap().starts_with("module.translator_batch."))
+            .map(|r| &r["change"]["after"])
+            .collect()
+    };
+    let rules = of("aws_cloudwatch_event_rule");
+    assert!(rules.len() >= 2, "expected several size tiers, got {} rule(s)", rules.len());
+    let mut ranges: Vec<(u64, Option<u64>, String)> = rules
+        .iter()
+        .map(|r| {
+            let pattern: Value = serde_json::from_str(r["event_pattern"].as_str().expect("event pattern")).unwrap();
+            let n = pattern["detail"]["object"]["size"][0]["numeric"].as_array().expect("numeric size match").clone();
+            assert_eq!(n[0], ">=", "{pattern}");
+            let max = (n.len() == 4).then(|| {
+                assert_eq!(n[2], "<", "{pattern}");
+                n[3].as_u64().unwrap()
+            });
+            (n[1].as_u64().unwrap(), max, r["name"].as_str().unwrap().to_string())
+        })
+        .collect();
+    ranges.sort();
+    assert_eq!(ranges[0].0, 0, "the first tier must start at 0 bytes");
+    for w in ranges.windows(2) {
+        assert_eq!(w[0].1, Some(w[1].0), "tiers {} and {} are not contiguous", w[0].2, w[1].2);
+    }
+    assert_eq!(ranges.last().unwrap().1, None, "the last tier must be open-ended");
+
+    let mut by_rule: BTreeMap<String, Vec<(u32, u32, String)>> = BTreeMap::new();
+    for t in of("aws_cloudwatch_event_target") {
+        let template: Value = serde_json::from_str(t["input_transformer"][0]["input_template"].as_str().unwrap()).unwrap();
+        assert!(template["cpu"].is_string() && template["memory"].is_string(), "tier sizing missing: {template}");
+        let cmd: Vec<&str> = template["containerOverrides"][0]["command"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+        let arg = |flag: &str| cmd[cmd.iter().position(|a| *a == flag).unwrap_or_else(|| panic!("no {flag} in {cmd:?}")) + 1];
+        let (i, n) = arg("--shard").split_once('/').expect("--shard I/N");
+        assert!(!cmd.iter().any(|a| a.contains("{shard")), "unfilled placeholder in {cmd:?}");
+        by_rule.entry(t["rule"].as_str().unwrap().to_string()).or_default().push((i.parse().unwrap(), n.parse().unwrap(), arg("--output").to_string()));
+    }
+    assert_eq!(by_rule.len(), rules.len(), "every size tier has targets");
+    for (rule, mut shards) in by_rule {
+        shards.sort();
+        let n = shards[0].1;
+        assert_eq!(shards.iter().map(|s| (s.0, s.1)).collect::<Vec<_>>(), (0..n).map(|i| (i, n)).collect::<Vec<_>>(), "{rule}: shards");
+        let outputs: BTreeSet<&String> = shards.iter().map(|s| &s.2).collect();
+        assert_eq!(outputs.len(), shards.len(), "{rule}: shards share an output object");
+    }
+}

@@ -41,7 +41,11 @@ VARS = {
     "translator_certificate_arn": "arn:aws:acm:ca-central-1:123456789012:certificate/00000000-0000-4000-8000-000000000000",
     "image_tags": {"auditor": "0.1.0", "log_shipper": "0.1.0", "translator": "0.1.0"},
     "translator": {"cpu": 1024, "memory": 2048, "min_capacity": 2, "max_capacity": 10},
-    "translator_batch": {"cpu": 4096, "memory": 8192, "task_count": 1},
+    "translator_batch": {"cpu": 1024, "memory": 2048, "size_tiers": [
+        {"min_bytes": 0, "cpu": 1024, "memory": 2048, "shards": 1},
+        {"min_bytes": 268435456, "cpu": 4096, "memory": 8192, "shards": 1},
+        {"min_bytes": 2147483648, "cpu": 4096, "memory": 8192, "shards": 4},
+    ]},
     "log_shipper": {"cpu": 512, "memory": 1024, "min_capacity": 2, "max_capacity": 8},
     "auditor_schedule": "cron(0 6 * * ? *)",
     "log_retention_days": 400,
@@ -736,7 +740,17 @@ def scheduled_task(path, region, name, cluster_name, vpc_id, subnets, image, rep
                    kms_key_arn, egress, task_statements, command=(), schedule=None, s3_trigger=None, task_count=1):
     partition(path)
     cluster_arn = f"arn:{PART}:ecs:{region}:{A}:cluster/{cluster_name}"
-    rule_arn = f"arn:{PART}:events:{region}:{A}:rule/{name}"
+    # One rule per size tier (one when scheduled or untiered), one target per shard of a tier.
+    size_tiers = (s3_trigger or {}).get("size_tiers", [])
+    tiers = [{
+        "rule_name": f"{name}-size{i}" if len(size_tiers) > 1 else name,
+        "min_bytes": size_tiers[i]["min_bytes"] if size_tiers else None,
+        "max_bytes": size_tiers[i + 1]["min_bytes"] if i + 1 < len(size_tiers) else None,
+        "cpu": size_tiers[i]["cpu"] if size_tiers else None,
+        "memory": size_tiers[i]["memory"] if size_tiers else None,
+        "shards": size_tiers[i]["shards"] if size_tiers else 1,
+    } for i in range(max(len(size_tiers), 1))]
+    rule_arns = [f"arn:{PART}:events:{region}:{A}:rule/{t['rule_name']}" for t in tiers]
     lg_name = task_roles(path, region, name, repo_arn, task_statements)
     log_group(path, "this", region, lg_name, retention, kms_key_arn, {"DataClass": "logs"}, refs={"kms_key_id": ref("var.log_kms_key_arn")})
     task_definition(path, region, name, cpu, memory, container_json(name, region, image, list(command), environment))
@@ -744,7 +758,7 @@ def scheduled_task(path, region, name, cluster_name, vpc_id, subnets, image, rep
     for i, cidr in enumerate(egress):
         sg_rule(path, "egress", "https", region, i, "HTTPS to AWS endpoints", 443, cidr)
     assume = trust(path, "events_assume", "events.amazonaws.com",
-                   [("StringEquals", "aws:SourceAccount", [A]), ("ArnEquals", "aws:SourceArn", [rule_arn])], "EventBridgeAssumesRole")
+                   [("StringEquals", "aws:SourceAccount", [A]), ("ArnEquals", "aws:SourceArn", rule_arns)], "EventBridgeAssumesRole")
     iam_role(path, "events", f"{name}-events", f"EventBridge starts {name}", assume, refs=ref("data.aws_iam_policy_document.events_assume[0].json"))
     doc = P.policy_document(path, "events", [
         statement("RunTaskOnCluster", ["ecs:RunTask"], [f"arn:{PART}:ecs:{region}:{A}:task-definition/{name}:*"], conditions=[("ArnEquals", "ecs:cluster", [cluster_arn])]),
@@ -752,32 +766,50 @@ def scheduled_task(path, region, name, cluster_name, vpc_id, subnets, image, rep
         statement("PassTaskRoles", ["iam:PassRole"], [f"arn:{PART}:iam::{A}:role/{name}-exec", f"arn:{PART}:iam::{A}:role/{name}-task"], conditions=[("StringEquals", "iam:PassedToService", ["ecs-tasks.amazonaws.com"])]),
     ])
     P.resource(path, "aws_iam_role_policy", "events", {"id": U, "name": "run-task", "name_prefix": U, "policy": doc, "role": U}, refs={"role": ref("aws_iam_role.events[0].id"), "policy": ref("data.aws_iam_policy_document.events[0].json")})
-    pattern = None
-    if s3_trigger:
-        pattern = json.dumps({"detail": {"bucket": {"name": [s3_trigger["bucket"]]}, "object": {"key": [{"prefix": s3_trigger["prefix"]}]}},
-                              "detail-type": ["Object Created"], "source": ["aws.s3"]}, separators=(",", ":"))
-    P.resource(path, "aws_cloudwatch_event_rule", "this", {
-        "arn": U, "description": f"Scheduled run of {name}" if not s3_trigger else f"Run {name} for each new object under s3://{s3_trigger['bucket']}/{s3_trigger['prefix']}",
-        "event_bus_name": "default", "event_pattern": pattern, "force_destroy": False, "id": U, "name": name, "name_prefix": U,
-        "region": region, "role_arn": None, "schedule_expression": None if s3_trigger else schedule, "state": "ENABLED", **tags(None),
-    })
-    transformer = []
-    if s3_trigger:
-        template = json.dumps({"containerOverrides": [{"command": s3_trigger["command"], "name": name}]}, separators=(",", ":"))
-        transformer = [{"input_paths": {"bucket": "$.detail.bucket.name", "key": "$.detail.object.key"}, "input_template": template}]
-    P.resource(path, "aws_cloudwatch_event_target", "this", {
-        "appsync_target": [], "arn": U, "batch_target": [], "dead_letter_config": [],
-        "ecs_target": [{
-            "capacity_provider_strategy": [], "enable_ecs_managed_tags": True, "enable_execute_command": False, "group": None,
-            "launch_type": "FARGATE", "network_configuration": [{"assign_public_ip": False, "security_groups": U, "subnets": sorted(subnets)}],
-            "ordered_placement_strategy": [], "placement_constraint": [], "platform_version": "1.4.0", "propagate_tags": "TASK_DEFINITION",
-            "tags": None, "task_count": task_count, "task_definition_arn": U,
-        }],
-        "event_bus_name": "default", "force_destroy": False, "http_target": [], "id": U, "input": None, "input_path": None,
-        "input_transformer": transformer, "kinesis_target": [], "redshift_target": [], "region": region,
-        "retry_policy": [{"maximum_event_age_in_seconds": 3600, "maximum_retry_attempts": 3}], "role_arn": U,
-        "rule": name, "run_command_targets": [], "sagemaker_pipeline_target": [], "sqs_target": [], "target_id": name,
-    })
+    for i, t in enumerate(tiers):
+        pattern = description = None
+        if s3_trigger:
+            obj = {"key": [{"prefix": s3_trigger["prefix"]}]}
+            where = f"s3://{s3_trigger['bucket']}/{s3_trigger['prefix']}"
+            description = f"Run {name} for each new object under {where}"
+            if t["min_bytes"] is not None:
+                bound = [">=", t["min_bytes"]] if t["max_bytes"] is None else [">=", t["min_bytes"], "<", t["max_bytes"]]
+                obj["size"] = [{"numeric": bound}]
+                upto = " or more" if t["max_bytes"] is None else f" up to {t['max_bytes']}"
+                description = f"Run {name} in {t['shards']} shard(s) for each new object of {t['min_bytes']} bytes{upto} under {where}"
+            # jsonencode: sorted keys, no spaces, '<' and '>' escaped as Go's encoder does.
+            pattern = json.dumps({"detail": {"bucket": {"name": [s3_trigger["bucket"]]}, "object": obj},
+                                  "detail-type": ["Object Created"], "source": ["aws.s3"]}, separators=(",", ":"), sort_keys=True)
+            pattern = pattern.replace("<", "\\u003c").replace(">", "\\u003e")
+        P.resource(path, "aws_cloudwatch_event_rule", "this", {
+            "arn": U, "description": description or f"Scheduled run of {name}",
+            "event_bus_name": "default", "event_pattern": pattern, "force_destroy": False, "id": U, "name": t["rule_name"], "name_prefix": U,
+            "region": region, "role_arn": None, "schedule_expression": None if s3_trigger else schedule, "state": "ENABLED", **tags(None),
+        }, index=i)
+    targets = [dict(t, tier=i, shard=sh, target_id=f"{t['rule_name']}-shard{sh}" if t["shards"] > 1 else t["rule_name"])
+               for i, t in enumerate(tiers) for sh in range(t["shards"])]
+    for j, t in enumerate(targets):
+        transformer = []
+        if s3_trigger:
+            fill = lambda a: a.replace("{shard}", str(t["shard"])).replace("{shards}", str(t["shards"]))
+            overrides = {"containerOverrides": [{"command": [fill(a) for a in s3_trigger["command"]], "name": name}]}
+            if t["cpu"] is not None:
+                overrides.update(cpu=str(t["cpu"]), memory=str(t["memory"]))
+            template = json.dumps(overrides, separators=(",", ":"), sort_keys=True)
+            transformer = [{"input_paths": {"bucket": "$.detail.bucket.name", "key": "$.detail.object.key"}, "input_template": template}]
+        P.resource(path, "aws_cloudwatch_event_target", "this", {
+            "appsync_target": [], "arn": U, "batch_target": [], "dead_letter_config": [],
+            "ecs_target": [{
+                "capacity_provider_strategy": [], "enable_ecs_managed_tags": True, "enable_execute_command": False, "group": None,
+                "launch_type": "FARGATE", "network_configuration": [{"assign_public_ip": False, "security_groups": U, "subnets": sorted(subnets)}],
+                "ordered_placement_strategy": [], "placement_constraint": [], "platform_version": "1.4.0", "propagate_tags": "TASK_DEFINITION",
+                "tags": None, "task_count": task_count if t["cpu"] is None else 1, "task_definition_arn": U,
+            }],
+            "event_bus_name": "default", "force_destroy": False, "http_target": [], "id": U, "input": None, "input_path": None,
+            "input_transformer": transformer, "kinesis_target": [], "redshift_target": [], "region": region,
+            "retry_policy": [{"maximum_event_age_in_seconds": 3600, "maximum_retry_attempts": 3}], "role_arn": U,
+            "rule": t["rule_name"], "run_command_targets": [], "sagemaker_pipeline_target": [], "sqs_target": [], "target_id": t["target_id"],
+        }, index=j)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -904,9 +936,10 @@ def prod():
         ], **common)
     b = v["translator_batch"]
     scheduled_task("module.translator_batch", REGION, comp["translator_batch"], image=f"{repo['translator']['repository_url']}:{v['image_tags']['translator']}",
-        repo_arn=repo_arn["translator"], environment=translator_env, cpu=b["cpu"], memory=b["memory"], task_count=b["task_count"],
-        s3_trigger={"bucket": buckets["batch_input"], "prefix": "incoming/",
-                    "command": ["batch", "--input", "s3://<bucket>/<key>", "--output", f"s3://{buckets['batch_output']}/out/<key>", "--batch-id", "<key>", "--no-progress"]},
+        repo_arn=repo_arn["translator"], environment=translator_env, cpu=b["cpu"], memory=b["memory"],
+        s3_trigger={"bucket": buckets["batch_input"], "prefix": "incoming/", "size_tiers": b["size_tiers"],
+                    "command": ["batch", "--input", "s3://<bucket>/<key>", "--output", f"s3://{buckets['batch_output']}/out/<key>.part-{{shard}}-of-{{shards}}.ndjson",
+                                "--shard", "{shard}/{shards}", "--batch-id", "<key>", "--no-progress"]},
         task_statements=[
             {"sid": "ReadBatchInput", "actions": ["s3:GetObject"], "resources": [f"{barn['batch_input']}/incoming/*"], "conditions": in_canada},
             {"sid": "WriteBatchOutput", "actions": ["s3:PutObject", "s3:AbortMultipartUpload"], "resources": [f"{barn['batch_output']}/out/*"], "conditions": in_canada},

@@ -484,7 +484,6 @@ module "translator_batch" {
   }
   cpu                = var.translator_batch.cpu
   memory             = var.translator_batch.memory
-  task_count         = var.translator_batch.task_count
   log_kms_key_arn    = module.kms_logs.key_arn
   log_retention_days = var.log_retention_days
   egress_cidr_blocks = [var.vpc_cidr]
@@ -492,8 +491,11 @@ module "translator_batch" {
   s3_trigger = {
     bucket = local.buckets.batch_input
     prefix = "incoming/"
-    # One output object per input object; <bucket> and <key> are filled in from the S3 event.
-    command = ["batch", "--input", "s3://<bucket>/<key>", "--output", "s3://${local.buckets.batch_output}/out/<key>", "--batch-id", "<key>", "--no-progress"]
+    # Runs sized to the batch file: each size tier starts its shards, each shard one task translating
+    # every N-th record into its own output object. <bucket> and <key> come from the S3 event,
+    # {shard} and {shards} from the module.
+    command    = ["batch", "--input", "s3://<bucket>/<key>", "--output", "s3://${local.buckets.batch_output}/out/<key>.part-{shard}-of-{shards}.ndjson", "--shard", "{shard}/{shards}", "--batch-id", "<key>", "--no-progress"]
+    size_tiers = var.translator_batch.size_tiers
   }
 
   task_iam_statements = [

@@ -26,9 +26,12 @@ translator = {
 }
 
 translator_batch = {
-  cpu        = 1024
-  memory     = 2048
-  task_count = 1
+  cpu    = 1024
+  memory = 2048
+  size_tiers = [
+    { min_bytes = 0, cpu = 1024, memory = 2048, shards = 1 },         # below 256 MiB
+    { min_bytes = 268435456, cpu = 2048, memory = 4096, shards = 2 }, # 256 MiB and more
+  ]
 }
 
 log_shipper = {

@@ -85,11 +85,16 @@ variable "translator" {
 }
 
 variable "translator_batch" {
-  description = "Sizing of one translator batch run (one run per new batch file)."
+  description = "Sizing of translator batch runs to the batch file: the task definition's cpu/memory, and size tiers (from `min_bytes` up to the next tier) each starting `shards` tasks of its own cpu/memory."
   type = object({
-    cpu        = number
-    memory     = number
-    task_count = number
+    cpu    = number
+    memory = number
+    size_tiers = list(object({
+      min_bytes = number
+      cpu       = number
+      memory    = number
+      shards    = number
+    }))
   })
 }
 

@@ -27,9 +27,13 @@ translator = {
 }
 
 translator_batch = {
-  cpu        = 4096
-  memory     = 8192
-  task_count = 1
+  cpu    = 1024
+  memory = 2048
+  size_tiers = [
+    { min_bytes = 0, cpu = 1024, memory = 2048, shards = 1 },          # below 256 MiB
+    { min_bytes = 268435456, cpu = 4096, memory = 8192, shards = 1 },  # 256 MiB to 2 GiB
+    { min_bytes = 2147483648, cpu = 4096, memory = 8192, shards = 4 }, # 2 GiB and more
+  ]
 }
 
 log_shipper = {

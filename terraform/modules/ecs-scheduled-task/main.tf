@@ -4,7 +4,6 @@ locals {
   partition      = data.aws_partition.current.partition
   log_group_name = "/ecs/${var.name}"
   log_group_arn  = "arn:${local.partition}:logs:${var.region}:${var.account_id}:log-group:${local.log_group_name}"
-  rule_arn       = "arn:${local.partition}:events:${var.region}:${var.account_id}:rule/${var.name}"
   cluster_arn    = "arn:${local.partition}:ecs:${var.region}:${var.account_id}:cluster/${var.cluster_name}"
   family_arn     = "arn:${local.partition}:ecs:${var.region}:${var.account_id}:task-definition/${var.name}:*"
   execution_role = "arn:${local.partition}:iam::${var.account_id}:role/${var.name}-exec"
@@ -32,13 +31,56 @@ locals {
     }
   }
 
+  # Runs per event: one EventBridge rule per size tier (a single rule when scheduled or untiered),
+  # one target per shard of a tier. A tier applies from its min_bytes up to the next tier's.
+  size_tiers = var.s3_trigger == null ? [] : var.s3_trigger.size_tiers
+  tiers = [for i in range(max(length(local.size_tiers), 1)) : {
+    rule_name = length(local.size_tiers) > 1 ? "${var.name}-size${i}" : var.name
+    min_bytes = try(local.size_tiers[i].min_bytes, null)
+    max_bytes = try(local.size_tiers[i + 1].min_bytes, null)
+    cpu       = try(local.size_tiers[i].cpu, null)
+    memory    = try(local.size_tiers[i].memory, null)
+    shards    = try(local.size_tiers[i].shards, 1)
+  }]
+  rule_arns = [for t in local.tiers : "arn:${local.partition}:events:${var.region}:${var.account_id}:rule/${t.rule_name}"]
+
+  s3_key_match = var.s3_trigger == null ? null : [{ prefix = var.s3_trigger.prefix }]
+  event_patterns = var.s3_trigger == null ? [null] : [for t in local.tiers :
+    t.min_bytes == null ? jsonencode({
+      source      = ["aws.s3"]
+      detail-type = ["Object Created"]
+      detail      = { bucket = { name = [var.s3_trigger.bucket] }, object = { key = local.s3_key_match } }
+      }) : t.max_bytes == null ? jsonencode({
+      source      = ["aws.s3"]
+      detail-type = ["Object Created"]
+      detail      = { bucket = { name = [var.s3_trigger.bucket] }, object = { key = local.s3_key_match, size = [{ numeric = [">=", t.min_bytes] }] } }
+      }) : jsonencode({
+      source      = ["aws.s3"]
+      detail-type = ["Object Created"]
+      detail      = { bucket = { name = [var.s3_trigger.bucket] }, object = { key = local.s3_key_match, size = [{ numeric = [">=", t.min_bytes, "<", t.max_bytes] }] } }
+    })
+  ]
+
+  targets = flatten([for i, t in local.tiers : [for s in range(t.shards) : {
+    tier      = i
+    target_id = t.shards > 1 ? "${t.rule_name}-shard${s}" : t.rule_name
+    shard     = s
+    shards    = t.shards
+    cpu       = t.cpu
+    memory    = t.memory
+  }]])
+
   # EventBridge placeholders (<bucket>, <key>) must stay literal; jsonencode escapes '<' and '>'.
-  s3_input_template = var.s3_trigger == null ? null : replace(replace(jsonencode({
-    containerOverrides = [{
-      name    = var.name
-      command = var.s3_trigger.command
-    }]
-  }), "\\u003c", "<"), "\\u003e", ">")
+  # {shard} and {shards} are filled in here, per target; a tier's cpu/memory override the task's.
+  s3_input_templates = [for t in local.targets : var.s3_trigger == null ? null : replace(replace(jsonencode(merge(
+    t.cpu == null ? {} : { cpu = tostring(t.cpu), memory = tostring(t.memory) },
+    {
+      containerOverrides = [{
+        name    = var.name
+        command = [for a in var.s3_trigger.command : replace(replace(a, "{shard}", tostring(t.shard)), "{shards}", tostring(t.shards))]
+      }]
+    },
+  )), "\\u003c", "<"), "\\u003e", ">")]
 }
 
 ################################################################################
@@ -265,7 +307,7 @@ data "aws_iam_policy_document" "events_assume" {
     condition {
       test     = "ArnEquals"
       variable = "aws:SourceArn"
-      values   = [local.rule_arn]
+      values   = local.rule_arns
     }
   }
 }
@@ -333,20 +375,17 @@ resource "aws_iam_role_policy" "events" {
 }
 
 resource "aws_cloudwatch_event_rule" "this" {
-  count = var.create ? 1 : 0
+  count = var.create ? length(local.tiers) : 0
 
-  name                = var.name
-  description         = var.s3_trigger == null ? "Scheduled run of ${var.name}" : "Run ${var.name} for each new object under s3://${var.s3_trigger.bucket}/${var.s3_trigger.prefix}"
+  name = local.tiers[count.index].rule_name
+  description = var.s3_trigger == null ? "Scheduled run of ${var.name}" : (
+    local.tiers[count.index].min_bytes == null
+    ? "Run ${var.name} for each new object under s3://${var.s3_trigger.bucket}/${var.s3_trigger.prefix}"
+    : "Run ${var.name} in ${local.tiers[count.index].shards} shard(s) for each new object of ${local.tiers[count.index].min_bytes} bytes${local.tiers[count.index].max_bytes == null ? " or more" : " up to ${local.tiers[count.index].max_bytes}"} under s3://${var.s3_trigger.bucket}/${var.s3_trigger.prefix}"
+  )
   schedule_expression = var.s3_trigger == null ? var.schedule_expression : null
-  event_pattern = var.s3_trigger == null ? null : jsonencode({
-    source      = ["aws.s3"]
-    detail-type = ["Object Created"]
-    detail = {
-      bucket = { name = [var.s3_trigger.bucket] }
-      object = { key = [{ prefix = var.s3_trigger.prefix }] }
-    }
-  })
-  state = "ENABLED"
+  event_pattern       = local.event_patterns[count.index]
+  state               = "ENABLED"
 
   tags = var.tags
 
@@ -359,16 +398,16 @@ resource "aws_cloudwatch_event_rule" "this" {
 }
 
 resource "aws_cloudwatch_event_target" "this" {
-  count = var.create ? 1 : 0
+  count = var.create ? length(local.targets) : 0
 
-  rule      = aws_cloudwatch_event_rule.this[0].name
-  target_id = var.name
+  rule      = aws_cloudwatch_event_rule.this[local.targets[count.index].tier].name
+  target_id = local.targets[count.index].target_id
   arn       = var.cluster_arn
   role_arn  = aws_iam_role.events[0].arn
 
   ecs_target {
     task_definition_arn     = aws_ecs_task_definition.this[0].arn
-    task_count              = var.task_count
+    task_count              = local.targets[count.index].cpu == null ? var.task_count : 1
     launch_type             = "FARGATE"
     platform_version        = "1.4.0"
     propagate_tags          = "TASK_DEFINITION"
@@ -394,7 +433,7 @@ resource "aws_cloudwatch_event_target" "this" {
         bucket = "$.detail.bucket.name"
         key    = "$.detail.object.key"
       }
-      input_template = local.s3_input_template
+      input_template = local.s3_input_templates[count.index]
     }
   }
 

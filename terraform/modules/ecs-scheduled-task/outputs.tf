@@ -19,8 +19,13 @@ output "events_role_arn" {
 }
 
 output "event_rule_arn" {
-  description = "ARN of the EventBridge rule."
+  description = "ARN of the EventBridge rule (of the first size tier when `size_tiers` is set)."
   value       = try(aws_cloudwatch_event_rule.this[0].arn, null)
+}
+
+output "event_rule_arns" {
+  description = "ARNs of the EventBridge rules, one per size tier."
+  value       = aws_cloudwatch_event_rule.this[*].arn
 }
 
 output "cloudwatch_log_group_name" {

@@ -127,20 +127,39 @@ variable "schedule_expression" {
 
 variable "s3_trigger" {
   description = <<-EOT
-    Start one run per new object: the bucket (with EventBridge notifications on) and key prefix to watch, and the
-    container command of that run, in which `<bucket>` and `<key>` are replaced by the object's bucket and key
-    (EventBridge input transformer). Null when `schedule_expression` is used.
+    Start runs for each new object: the bucket (with EventBridge notifications on) and key prefix to watch, and the
+    container command of a run, in which `<bucket>` and `<key>` are replaced by the object's bucket and key
+    (EventBridge input transformer) and `{shard}` and `{shards}` by the run's shard index and shard count.
+    `size_tiers` sizes the runs to the object: each tier applies from `min_bytes` up to the next tier's
+    `min_bytes` (the first tier starts at 0) and starts `shards` tasks (one EventBridge target each, at most 5)
+    with the tier's `cpu` and `memory`. Without tiers every object gets `task_count` tasks of `cpu`/`memory`,
+    as shard 0 of 1. Null when `schedule_expression` is used.
   EOT
   type = object({
     bucket  = string
     prefix  = string
     command = list(string)
+    size_tiers = optional(list(object({
+      min_bytes = number
+      cpu       = number
+      memory    = number
+      shards    = number
+    })), [])
   })
   default = null
+
+  validation {
+    condition = var.s3_trigger == null ? true : (
+      length(var.s3_trigger.size_tiers) <= 5 &&
+      alltrue([for t in var.s3_trigger.size_tiers : t.shards >= 1 && t.shards <= 5]) &&
+      alltrue([for i, t in var.s3_trigger.size_tiers : i == 0 ? t.min_bytes == 0 : t.min_bytes > var.s3_trigger.size_tiers[i - 1].min_bytes])
+    )
+    error_message = "size_tiers: at most 5 tiers in ascending min_bytes, the first at 0, each with 1 to 5 shards."
+  }
 }
 
 variable "task_count" {
-  description = "Tasks started per event (each gets the same command; size with `cpu`/`memory` and the tool's own sharding)."
+  description = "Tasks started per event when `s3_trigger` has no `size_tiers` (each gets the same command)."
   type        = number
   default     = 1
 
