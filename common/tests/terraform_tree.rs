@@ -799,19 +799,34 @@ fn translator_batch_runs_are_sized_to_the_file() {
 
     let mut by_rule: BTreeMap<String, Vec<(u32, u32, String)>> = BTreeMap::new();
     for t in of("aws_cloudwatch_event_target") {
-        let template: Value = serde_json::from_str(t["input_transformer"][0]["input_template"].as_str().unwrap()).unwrap();
+        let template: Value =
+            serde_json::from_str(t["input_transformer"][0]["input_template"].as_str().unwrap()).unwrap();
         assert!(template["cpu"].is_string() && template["memory"].is_string(), "tier sizing missing: {template}");
-        let cmd: Vec<&str> = template["containerOverrides"][0]["command"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
-        let arg = |flag: &str| cmd[cmd.iter().position(|a| *a == flag).unwrap_or_else(|| panic!("no {flag} in {cmd:?}")) + 1];
+        let cmd: Vec<&str> = template["containerOverrides"][0]["command"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap())
+            .collect();
+        let arg =
+            |flag: &str| cmd[cmd.iter().position(|a| *a == flag).unwrap_or_else(|| panic!("no {flag} in {cmd:?}")) + 1];
         let (i, n) = arg("--shard").split_once('/').expect("--shard I/N");
         assert!(!cmd.iter().any(|a| a.contains("{shard")), "unfilled placeholder in {cmd:?}");
-        by_rule.entry(t["rule"].as_str().unwrap().to_string()).or_default().push((i.parse().unwrap(), n.parse().unwrap(), arg("--output").to_string()));
+        by_rule.entry(t["rule"].as_str().unwrap().to_string()).or_default().push((
+            i.parse().unwrap(),
+            n.parse().unwrap(),
+            arg("--output").to_string(),
+        ));
     }
     assert_eq!(by_rule.len(), rules.len(), "every size tier has targets");
     for (rule, mut shards) in by_rule {
         shards.sort();
         let n = shards[0].1;
-        assert_eq!(shards.iter().map(|s| (s.0, s.1)).collect::<Vec<_>>(), (0..n).map(|i| (i, n)).collect::<Vec<_>>(), "{rule}: shards");
+        assert_eq!(
+            shards.iter().map(|s| (s.0, s.1)).collect::<Vec<_>>(),
+            (0..n).map(|i| (i, n)).collect::<Vec<_>>(),
+            "{rule}: shards"
+        );
         let outputs: BTreeSet<&String> = shards.iter().map(|s| &s.2).collect();
         assert_eq!(outputs.len(), shards.len(), "{rule}: shards share an output object");
     }
