@@ -76,6 +76,10 @@ pub struct RunArgs {
     /// Kinesis stream name or ARN (sets sink.type = kinesis).
     #[arg(long, env = "LOG_SHIPPER_STREAM")]
     pub stream: Option<String>,
+    /// SQS queue of the trail bucket's S3 notifications: adds an SQS CloudTrail source with the
+    /// default settings (unless a source for that queue is configured already).
+    #[arg(long, env = "LOG_SHIPPER_QUEUE_URL")]
+    pub queue_url: Option<String>,
     /// Checkpoint file.
     #[arg(long, env = "LOG_SHIPPER_CHECKPOINT")]
     pub checkpoint: Option<PathBuf>,
@@ -135,29 +139,44 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")
 }
 
+/// The effective `run` configuration: the config file (or the defaults when there is none) with
+/// the command-line options and their environment variables applied on top.
+#[must_use]
+pub fn run_config(mut cfg: Config, a: RunArgs) -> Config {
+    if let Some(s) = a.stream {
+        cfg.sink.kind = SinkType::Kinesis;
+        cfg.sink.stream = Some(s);
+    }
+    if let Some(c) = a.checkpoint {
+        cfg.checkpoint.path = Some(c);
+        cfg.checkpoint.s3 = None;
+    }
+    if let Some(d) = a.dead_letter {
+        cfg.dead_letter.path = Some(d);
+    }
+    if let Some(m) = a.metrics_listen {
+        cfg.metrics.listen = Some(m);
+    }
+    if let Some(url) = a.queue_url.filter(|u| !u.trim().is_empty()) {
+        let known = cfg.sources.iter().any(|s| matches!(s, SourceConfig::Sqs { queue_url, .. } if *queue_url == url));
+        if !known {
+            cfg.sources.push(SourceConfig::sqs(url));
+        }
+    }
+    cfg
+}
+
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     telemetry::init(cli.log_format, telemetry::level(cli.verbose.max(1), cli.quiet));
     match cli.command {
         Command::Run(a) => {
-            let mut cfg = load_config(a.config.as_deref())?;
-            if let Some(s) = a.stream {
-                cfg.sink.kind = SinkType::Kinesis;
-                cfg.sink.stream = Some(s);
-            }
-            if let Some(c) = a.checkpoint {
-                cfg.checkpoint.path = Some(c);
-                cfg.checkpoint.s3 = None;
-            }
-            if let Some(d) = a.dead_letter {
-                cfg.dead_letter.path = Some(d);
-            }
-            if let Some(m) = a.metrics_listen {
-                cfg.metrics.listen = Some(m);
-            }
+            let cfg = run_config(load_config(a.config.as_deref())?, a);
             cfg.validate("(command line)")?;
             if cfg.sources.is_empty() {
-                anyhow::bail!("no [[sources]] configured; see `log-shipper run --help` and the README");
+                anyhow::bail!(
+                    "no [[sources]] configured (and no LOG_SHIPPER_QUEUE_URL); see `log-shipper run --help` and the README"
+                );
             }
             let ok = runtime()?.block_on(crate::daemon::run(cfg))?;
             Ok(if ok { ExitStatus::Clean } else { ExitStatus::Findings })
@@ -254,4 +273,47 @@ fn deaggregate(path: &std::path::Path) -> anyhow::Result<ExitStatus> {
     }
     out.flush()?;
     Ok(status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(argv: &[&str]) -> RunArgs {
+        let mut full = vec!["log-shipper", "run"];
+        full.extend_from_slice(argv);
+        match Cli::try_parse_from(full).unwrap().command {
+            Command::Run(a) => a,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn stream_and_queue_url_make_a_config_without_a_file() {
+        let cfg = run_config(
+            Config::default(),
+            args(&["--stream", "security-logs", "--queue-url", "https://sqs.ca-central-1.amazonaws.com/1/q"]),
+        );
+        cfg.validate("(command line)").unwrap();
+        assert_eq!(cfg.sink.kind, SinkType::Kinesis);
+        assert_eq!(cfg.sink.stream.as_deref(), Some("security-logs"));
+        assert_eq!(cfg.sources.len(), 1);
+        assert!(matches!(&cfg.sources[0], SourceConfig::Sqs { queue_url, max_messages: 10, workers: 1, .. }
+            if queue_url == "https://sqs.ca-central-1.amazonaws.com/1/q"));
+    }
+
+    #[test]
+    fn queue_url_is_added_once_next_to_configured_sources() {
+        let file = Config::parse(
+            "t.toml",
+            "[[sources]]\ntype = \"sqs\"\nqueue_url = \"https://q/a\"\nworkers = 3\n\n[[sources]]\ntype = \"files\"\npaths = [\"/x\"]\n",
+        )
+        .unwrap();
+        let same = run_config(file.clone(), args(&["--queue-url", "https://q/a"]));
+        assert_eq!(same.sources.len(), 2, "the configured source for that queue is kept as it is");
+        assert!(matches!(&same.sources[0], SourceConfig::Sqs { workers: 3, .. }));
+        let other = run_config(file, args(&["--queue-url", "https://q/b"]));
+        assert_eq!(other.sources.len(), 3);
+        assert_eq!(run_config(Config::default(), args(&["--queue-url", " "])).sources.len(), 0);
+    }
 }

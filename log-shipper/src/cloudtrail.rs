@@ -67,7 +67,7 @@ struct TrailFile<'a> {
     records: Vec<&'a RawValue>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default, Debug, PartialEq)]
 #[allow(non_snake_case)]
 struct Meta<'a> {
     #[serde(borrow, default)]
@@ -95,9 +95,144 @@ pub fn maybe_gunzip(bytes: &[u8]) -> Result<Cow<'_, [u8]>, std::io::Error> {
     }
 }
 
+/// Position of the first `"` or `\\` at or after `from` (eight bytes at a time).
+pub(crate) fn find_quote_or_backslash(b: &[u8], mut from: usize) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    while from + 8 <= b.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[from..from + 8]);
+        let x = u64::from_le_bytes(w);
+        let q = x ^ (LO * u64::from(b'"'));
+        let s = x ^ (LO * u64::from(b'\\'));
+        // The lowest flagged byte is always a real zero byte of q or s.
+        let m = (q.wrapping_sub(LO) & !q & HI) | (s.wrapping_sub(LO) & !s & HI);
+        if m != 0 {
+            return Some(from + (m.trailing_zeros() / 8) as usize);
+        }
+        from += 8;
+    }
+    b[from.min(b.len())..].iter().position(|&c| c == b'"' || c == b'\\').map(|p| from + p)
+}
+
+/// End (index after the closing quote) of the JSON string starting at `b[start] == '"'`, and
+/// whether it holds escapes. `b` is valid JSON.
+fn string_end(b: &[u8], start: usize) -> Option<(usize, bool)> {
+    let mut i = start + 1;
+    let mut escaped = false;
+    loop {
+        let p = find_quote_or_backslash(b, i)?;
+        if b[p] == b'"' {
+            return Some((p + 1, escaped));
+        }
+        escaped = true;
+        i = p + 2;
+    }
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && matches!(b[i], b' ' | b'\n' | b'\r' | b'\t') {
+        i += 1;
+    }
+    i
+}
+
+/// End of the JSON value starting at `b[i]` (valid JSON).
+fn value_end(b: &[u8], mut i: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    loop {
+        match *b.get(i)? {
+            b'"' => i = string_end(b, i)?.0,
+            b'{' | b'[' => {
+                depth += 1;
+                i += 1;
+            }
+            b'}' | b']' => {
+                if depth == 0 {
+                    return Some(i);
+                }
+                depth -= 1;
+                i += 1;
+            }
+            b',' if depth == 0 => return Some(i),
+            _ => i += 1,
+        }
+        if depth == 0 && matches!(b.get(i), Some(b',' | b'}' | b']') | None) {
+            return Some(i);
+        }
+    }
+}
+
+/// The metadata fields of one event in a single pass over its top-level members, without
+/// building a tree; `None` asks for the serde path (a key with escapes, a non-string value, a
+/// duplicate: whatever the fast path does not model), so the result is always serde's.
+fn meta_fast(raw: &str) -> Option<Option<Meta<'_>>> {
+    let b = raw.as_bytes();
+    let mut m = Meta::default();
+    let mut i = skip_ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return Some(None);
+    }
+    i = skip_ws(b, i + 1);
+    if b.get(i) == Some(&b'}') {
+        return Some(Some(m));
+    }
+    loop {
+        if b.get(i) != Some(&b'"') {
+            return None;
+        }
+        let (kend, kesc) = string_end(b, i)?;
+        if kesc {
+            return None;
+        }
+        let key = &raw[i + 1..kend - 1];
+        i = skip_ws(b, kend);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i = skip_ws(b, i + 1);
+        let slot = match key {
+            "eventID" => Some(&mut m.eventID),
+            "eventTime" => Some(&mut m.eventTime),
+            "awsRegion" => Some(&mut m.awsRegion),
+            "recipientAccountId" => Some(&mut m.recipientAccountId),
+            "eventSource" => Some(&mut m.eventSource),
+            "eventName" => Some(&mut m.eventName),
+            _ => None,
+        };
+        match slot {
+            Some(slot) => {
+                if slot.is_some() {
+                    return None;
+                }
+                if b.get(i) == Some(&b'"') {
+                    let (vend, vesc) = string_end(b, i)?;
+                    *slot = Some(if vesc {
+                        Cow::Owned(serde_json::from_str::<String>(&raw[i..vend]).ok()?)
+                    } else {
+                        Cow::Borrowed(&raw[i + 1..vend - 1])
+                    });
+                    i = vend;
+                } else {
+                    // null, a number, an object…: serde decides.
+                    return None;
+                }
+            }
+            None => i = value_end(b, i)?,
+        }
+        i = skip_ws(b, i);
+        match b.get(i) {
+            Some(b',') => i = skip_ws(b, i + 1),
+            Some(b'}') => return Some(Some(m)),
+            _ => return None,
+        }
+    }
+}
+
 /// Envelope for one CloudTrail event (raw JSON text).
 pub fn envelope_from_event(raw: &RawValue) -> Envelope {
-    let meta: Option<Meta<'_>> = serde_json::from_str(raw.get()).ok();
+    let meta: Option<Meta<'_>> =
+        meta_fast(raw.get()).unwrap_or_else(|| serde_json::from_str(raw.get()).ok());
     let owned = raw.to_owned();
     let id = meta
         .as_ref()
@@ -226,6 +361,32 @@ mod tests {
         let err = parse_file(b"{\"Records\": [1,").unwrap_err().to_string();
         assert!(err.contains("line 1"), "{err}");
         assert!(matches!(parse_file(&[0x1f, 0x8b, 0, 1]), Err(FileError::Gzip(_))));
+    }
+
+    #[test]
+    fn fast_metadata_pass_agrees_with_serde() {
+        let cases = [
+            r#"{"eventID":"e1","eventTime":"2026-11-23T19:00:00Z","awsRegion":"ca-central-1","recipientAccountId":"123456789012","eventSource":"s3.amazonaws.com","eventName":"GetObject"}"#,
+            r#" { "userIdentity" : {"arn":"a\"}b","x":[1,{"eventID":"inner"}]}, "eventID" : "e\u0032" , "n": -1.5e3, "t": true, "z": null, "eventName":"A\"B"} "#,
+            r#"{"eventID":null,"eventName":"X"}"#,
+            r#"{"eventID":5}"#,
+            r#"{"eventID":"a","eventID":"b"}"#,
+            r#"{"e\u0076entID":"a"}"#,
+            r#"{}"#,
+            r#"[1,2]"#,
+            r#""text""#,
+            r#"{"requestParameters":{"policy":"{\"Statement\":[]}"},"eventSource":"iam.amazonaws.com","arr":[[],[{}],"]"]}"#,
+        ];
+        for c in cases {
+            let serde: Option<Meta<'_>> = serde_json::from_str(c).ok();
+            let fast = meta_fast(c).unwrap_or_else(|| serde_json::from_str(c).ok());
+            assert_eq!(fast, serde, "{c}");
+        }
+        let text = "ab\"cdefghij\\klmnop\"";
+        for from in 0..text.len() {
+            let want = text.as_bytes()[from..].iter().position(|&c| c == b'"' || c == b'\\').map(|p| p + from);
+            assert_eq!(find_quote_or_backslash(text.as_bytes(), from), want);
+        }
     }
 
     #[test]

@@ -171,6 +171,21 @@ fn one() -> usize {
 }
 
 impl SourceConfig {
+    /// An SQS CloudTrail source for `queue_url` with the default settings (what
+    /// `LOG_SHIPPER_QUEUE_URL` adds).
+    #[must_use]
+    pub fn sqs(queue_url: String) -> Self {
+        Self::Sqs {
+            queue_url,
+            visibility_timeout: d_visibility(),
+            wait_time: d_wait(),
+            max_messages: n_msgs(),
+            retry_delay: d_retry_delay(),
+            include_insights: false,
+            workers: one(),
+        }
+    }
+
     /// Short name for logs.
     #[must_use]
     pub fn kind(&self) -> &'static str {

@@ -102,8 +102,11 @@ impl Envelope {
     /// Serialise as one JSON line (without the newline).
     #[must_use]
     pub fn to_json(&self) -> Vec<u8> {
-        // Serialising plain strings and a RawValue cannot fail.
-        serde_json::to_vec(self).unwrap_or_default()
+        // Sized up front: the payload dominates, the rest is a few short strings.
+        let mut out = Vec::with_capacity(self.payload.get().len() + 256);
+        // Serialising plain strings and a RawValue into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut out, self);
+        out
     }
 }
 

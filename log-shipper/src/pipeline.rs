@@ -203,14 +203,23 @@ impl FileTransport {
     }
 }
 
-#[derive(Serialize)]
-struct RecordLine<'a> {
-    #[serde(rename = "PartitionKey")]
-    partition_key: &'a str,
-    #[serde(rename = "ExplicitHashKey", skip_serializing_if = "Option::is_none")]
-    explicit_hash_key: Option<&'a str>,
-    #[serde(rename = "Data")]
-    data: String,
+/// One `records` line, `{"PartitionKey":…,"ExplicitHashKey":…,"Data":"<base64>"}` and a newline,
+/// into `line` (cleared first). The base64 text needs no JSON escaping, so it is written as is
+/// instead of being scanned by the serialiser; `b64` is a reusable buffer.
+fn write_record_line(line: &mut Vec<u8>, e: &Entry, b64: &mut String) {
+    base64::engine::general_purpose::STANDARD.encode_string(&e.data, b64);
+    line.clear();
+    line.reserve(b64.len() + e.partition_key.len() + 64);
+    line.extend_from_slice(b"{\"PartitionKey\":");
+    // Writing a string into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *line, &e.partition_key);
+    if let Some(k) = &e.explicit_hash_key {
+        line.extend_from_slice(b",\"ExplicitHashKey\":");
+        let _ = serde_json::to_writer(&mut *line, k);
+    }
+    line.extend_from_slice(b",\"Data\":\"");
+    line.extend_from_slice(b64.as_bytes());
+    line.extend_from_slice(b"\"}\n");
 }
 
 impl Transport for FileTransport {
@@ -223,6 +232,7 @@ impl Transport for FileTransport {
         };
         {
             let mut out = self.out.lock().map_err(|_| io(std::io::Error::other("lock poisoned")))?;
+            let (mut line, mut b64) = (Vec::new(), String::new());
             for e in entries {
                 match self.format {
                     FileFormat::Ndjson => {
@@ -232,13 +242,9 @@ impl Transport for FileTransport {
                         }
                     }
                     FileFormat::Records => {
-                        let line = RecordLine {
-                            partition_key: &e.partition_key,
-                            explicit_hash_key: e.explicit_hash_key.as_deref(),
-                            data: base64::engine::general_purpose::STANDARD.encode(&e.data),
-                        };
-                        serde_json::to_writer(&mut *out, &line).map_err(|e| io(e.into()))?;
-                        out.write_all(b"\n").map_err(io)?;
+                        b64.clear();
+                        write_record_line(&mut line, e, &mut b64);
+                        out.write_all(&line).map_err(io)?;
                     }
                 }
             }
@@ -623,6 +629,34 @@ mod tests {
         assert_eq!(line.event_id, "big");
         assert!(line.reason.contains("exceeds"), "{}", line.reason);
         assert_eq!(m.dead_letters.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn record_lines_are_what_serde_writes() {
+        #[derive(Serialize)]
+        struct Line<'a> {
+            #[serde(rename = "PartitionKey")]
+            pk: &'a str,
+            #[serde(rename = "ExplicitHashKey", skip_serializing_if = "Option::is_none")]
+            ehk: Option<&'a str>,
+            #[serde(rename = "Data")]
+            data: String,
+        }
+        for (pk, ehk) in [("k\"1\\é", None), ("plain", Some("12345"))] {
+            let e = Entry {
+                partition_key: pk.into(),
+                explicit_hash_key: ehk.map(str::to_string),
+                data: Bytes::from_static(b"\xf3\x89\x9a\xc2 any bytes"),
+                expected_shard: None,
+                subs: vec![],
+            };
+            let (mut line, mut b64) = (Vec::new(), String::new());
+            write_record_line(&mut line, &e, &mut b64);
+            let want = Line { pk, ehk, data: base64::engine::general_purpose::STANDARD.encode(&e.data) };
+            let mut want = serde_json::to_vec(&want).unwrap();
+            want.push(b'\n');
+            assert_eq!(String::from_utf8(line).unwrap(), String::from_utf8(want).unwrap());
+        }
     }
 
     #[test]

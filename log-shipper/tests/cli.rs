@@ -5,7 +5,11 @@ use std::process::{Command, Output};
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_log-shipper"));
-    c.env("NO_COLOR", "1").env_remove("LOG_SHIPPER_CONFIG").env_remove("RUST_LOG");
+    c.env("NO_COLOR", "1")
+        .env_remove("LOG_SHIPPER_CONFIG")
+        .env_remove("LOG_SHIPPER_STREAM")
+        .env_remove("LOG_SHIPPER_QUEUE_URL")
+        .env_remove("RUST_LOG");
     c
 }
 
@@ -111,7 +115,7 @@ fn config_errors_exit_2_naming_file_and_line() {
     assert!(err.contains("bad.toml") && err.contains("line 4"), "{err}");
     let (code, _, err) = run(bin().arg("run").current_dir(dir.path()));
     assert_eq!(code, 2);
-    assert!(err.contains("no [[sources]]"), "{err}");
+    assert!(err.contains("no [[sources]]") && err.contains("LOG_SHIPPER_QUEUE_URL"), "{err}");
     let (code, _, err) = run(bin().arg("ship").arg(dir.path().join("missing.ndjson")));
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("missing.ndjson"), "{err}");

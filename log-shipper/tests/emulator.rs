@@ -444,6 +444,97 @@ listen = "127.0.0.1:{port}"
     }
 }
 
+/// The container setup from terraform: no config file, only `LOG_SHIPPER_STREAM` and
+/// `LOG_SHIPPER_QUEUE_URL` in the environment.
+#[tokio::test(flavor = "multi_thread")]
+async fn environment_alone_configures_the_sqs_source_and_the_kinesis_sink() {
+    if common::emulator::endpoint("log-shipper env-only").is_none() {
+        return;
+    }
+    let sdk = sdk().await;
+    let (s3, sqs, k) = (s3_client(&sdk), aws_sdk_sqs::Client::new(&sdk), aws_sdk_kinesis::Client::new(&sdk));
+    let sfx = suffix();
+    let (bucket, stream) = (format!("trail-env-{sfx}"), format!("security-env-{sfx}"));
+    create_stream(&k, &stream, 1).await;
+    s3.create_bucket()
+        .bucket(&bucket)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::CaCentral1)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let queue = sqs.create_queue().queue_name(format!("trail-env-{sfx}")).send().await.unwrap().queue_url.unwrap();
+    let queue_arn = sqs
+        .get_queue_attributes()
+        .queue_url(&queue)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap()[&QueueAttributeName::QueueArn]
+        .clone();
+    s3.put_bucket_notification_configuration()
+        .bucket(&bucket)
+        .notification_configuration(
+            NotificationConfiguration::builder()
+                .queue_configurations(
+                    QueueConfiguration::builder()
+                        .queue_arn(queue_arn)
+                        .events(Event::from("s3:ObjectCreated:*"))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let ids: Vec<String> = (0..10).map(|i| format!("env-{sfx}-{i}")).collect();
+    s3.put_object()
+        .bucket(&bucket)
+        .key(trail_key("", 0, &format!("env{sfx}")))
+        .body(ByteStream::from(trail_file(&ids, 3)))
+        .send()
+        .await
+        .unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("shipper.log");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_log-shipper"))
+        .arg("run")
+        .current_dir(dir.path())
+        .env_remove("LOG_SHIPPER_CONFIG")
+        .env("LOG_SHIPPER_STREAM", &stream)
+        .env("LOG_SHIPPER_QUEUE_URL", &queue)
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let map = shard_map(&k, &stream).await;
+    let start = Instant::now();
+    let mut envs = Vec::new();
+    while start.elapsed() < Duration::from_secs(60) {
+        envs = deaggregate(&read_stream(&k, &stream).await, &map);
+        if envs.len() >= ids.len() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let logtext = std::fs::read_to_string(&log).unwrap_or_default();
+    let got: BTreeSet<String> = ids_of(&envs).into_iter().collect();
+    assert_eq!(got, ids.iter().cloned().collect::<BTreeSet<_>>(), "shipper log:\n{logtext}");
+    let text = serde_json::to_string(&envs).unwrap();
+    assert!(!text.contains("jane.doe@example.ca") && text.contains("[REDACTED:email]"));
+    let status = terminate(&mut child, Duration::from_secs(40)).expect("drains and exits on SIGTERM");
+    assert!(status.success(), "exit status {status:?}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn kill_9_mid_run_then_restart_loses_nothing() {
     if common::emulator::endpoint("log-shipper crash").is_none() {
