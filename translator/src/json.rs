@@ -121,6 +121,31 @@ impl ParseError {
 
 /// Parse one JSON document from bytes (UTF-8 is validated first; nothing is replaced).
 pub fn parse(input: &[u8], limits: Limits) -> Result<Value<'_>, ParseError> {
+    parse_with(input, limits, &mut Scratch::default())
+}
+
+/// Parse one JSON document from text.
+pub fn parse_str(text: &str, limits: Limits) -> Result<Value<'_>, ParseError> {
+    parse_str_with(text, limits, &mut Scratch::default())
+}
+
+/// Working buffers of the parser, kept between documents (one per worker) so that parsing
+/// a record does not grow fresh ones each time. Holds no data between calls.
+#[derive(Default)]
+pub struct Scratch {
+    members: Vec<(Cow<'static, str>, Value<'static>)>,
+    items: Vec<Value<'static>>,
+}
+
+/// An empty `Vec` of another lifetime reusing `v`'s allocation (in-place collection of an
+/// emptied vector: nothing is converted, only the capacity is kept).
+fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
+    v.clear();
+    v.into_iter().filter_map(|_| None).collect()
+}
+
+/// [`parse`] with reused working buffers.
+pub fn parse_with<'a>(input: &'a [u8], limits: Limits, scratch: &mut Scratch) -> Result<Value<'a>, ParseError> {
     let text = match std::str::from_utf8(input) {
         Ok(t) => t,
         Err(e) => {
@@ -132,17 +157,28 @@ pub fn parse(input: &[u8], limits: Limits) -> Result<Value<'_>, ParseError> {
             })
         }
     };
-    parse_str(text, limits)
+    parse_str_with(text, limits, scratch)
 }
 
-/// Parse one JSON document from text.
-pub fn parse_str(text: &str, limits: Limits) -> Result<Value<'_>, ParseError> {
-    let mut p = Parser { s: text, b: text.as_bytes(), i: 0, limits, members: Vec::new(), items: Vec::new() };
+fn parse_str_with<'a>(text: &'a str, limits: Limits, scratch: &mut Scratch) -> Result<Value<'a>, ParseError> {
+    let mut p = Parser {
+        s: text,
+        b: text.as_bytes(),
+        i: 0,
+        limits,
+        members: recycle(std::mem::take(&mut scratch.members)),
+        items: recycle(std::mem::take(&mut scratch.items)),
+    };
     p.ws();
-    let v = p.value(1).map_err(|e| e.finish())?;
+    let r = p.value(1).map_err(|e| e.finish());
     p.ws();
-    if p.i != p.b.len() {
-        return Err(RawError::new(Code::ParseError, p.i, "unexpected data after the JSON value").finish());
+    let trailing = p.i != p.b.len();
+    let at = p.i;
+    scratch.members = recycle(p.members);
+    scratch.items = recycle(p.items);
+    let v = r?;
+    if trailing {
+        return Err(RawError::new(Code::ParseError, at, "unexpected data after the JSON value").finish());
     }
     Ok(v)
 }

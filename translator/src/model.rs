@@ -2,6 +2,8 @@
 //! `consortium.match/1.0`. Reading a record collects every error (never stops at the first),
 //! and unknown fields are ignored and never copied into outputs.
 
+use std::borrow::Cow;
+
 use jiff::civil::Date;
 
 use crate::error::{Code, FieldError, Rejection};
@@ -29,76 +31,81 @@ const ID_DOC_TYPES: &[&str] = &["DRIVERS_LICENCE", "PASSPORT", "PR_CARD"];
 const ID_ISSUERS: &[&str] = &["AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT", "CAN"];
 const COUNTRIES: &[&str] = &["CA"];
 
+/// Text in a model: borrowed from the parsed record when it needs no change, owned when
+/// normalisation changed it.
+pub type Text<'a> = Cow<'a, str>;
+
 /// Supported schema families and their major version.
 pub const APPLICATION_SCHEMA: &str = "consortium.application";
 pub const MATCH_SCHEMA: &str = "consortium.match";
 
 /// A validated, normalised application.
 #[derive(Clone, Debug)]
-pub struct Application {
-    pub schema: String,
-    pub message_id: String,
-    pub member_id: String,
-    pub submitted_at: String,
+pub struct Application<'a> {
+    pub schema: Text<'a>,
+    pub message_id: Text<'a>,
+    pub member_id: Text<'a>,
+    pub submitted_at: Text<'a>,
     pub channel: &'static str,
-    pub batch: Option<BatchInfo>,
-    pub app_ref: String,
-    pub received_at: String,
+    pub batch: Option<BatchInfo<'a>>,
+    pub app_ref: Text<'a>,
+    pub received_at: Text<'a>,
     pub received: jiff::Timestamp,
     pub received_date: Date,
-    pub product: Product,
-    pub origin: Origin,
-    pub applicants: Vec<Applicant>,
+    pub product: Product<'a>,
+    pub origin: Origin<'a>,
+    pub applicants: Vec<Applicant<'a>>,
     /// Data-quality warnings (translated anyway).
     pub warnings: Vec<FieldError>,
 }
 
 #[derive(Clone, Debug)]
-pub struct BatchInfo {
-    pub batch_id: String,
-    pub file_name: Option<String>,
+pub struct BatchInfo<'a> {
+    pub batch_id: Text<'a>,
+    pub file_name: Option<Text<'a>>,
     pub record_seq: Option<u64>,
 }
 
 #[derive(Clone, Debug)]
-pub struct Product {
+pub struct Product<'a> {
     pub product_type: &'static str,
-    pub sub_type: Option<String>,
+    pub sub_type: Option<Text<'a>>,
     pub amount_minor: Option<u64>,
     pub term_months: Option<u64>,
     pub purpose: Option<&'static str>,
 }
 
 #[derive(Clone, Debug)]
-pub struct Origin {
+pub struct Origin<'a> {
     pub channel: &'static str,
-    pub branch_transit: Option<String>,
-    pub broker_id: Option<String>,
-    pub device: Option<Device>,
+    pub branch_transit: Option<Text<'a>>,
+    pub broker_id: Option<Text<'a>>,
+    pub device: Option<Device<'a>>,
 }
 
 #[derive(Clone, Debug)]
-pub struct Device {
-    pub ip: Option<String>,
-    pub device_id: Option<String>,
-    pub user_agent: Option<String>,
+pub struct Device<'a> {
+    pub ip: Option<Text<'a>>,
+    pub device_id: Option<Text<'a>>,
+    pub user_agent: Option<Text<'a>>,
 }
 
 #[derive(Clone, Debug)]
-pub struct Name {
-    pub title: Option<String>,
-    pub given: String,
-    pub middle: Option<String>,
-    pub family: String,
-    pub suffix: Option<String>,
+pub struct Name<'a> {
+    pub title: Option<Text<'a>>,
+    pub given: Text<'a>,
+    pub middle: Option<Text<'a>>,
+    pub family: Text<'a>,
+    pub suffix: Option<Text<'a>>,
 }
 
-impl Name {
+impl Name<'_> {
     /// given + middle + family + suffix joined by a space (NFC).
     #[must_use]
     pub fn full(&self) -> String {
-        let mut s = self.given.clone();
-        for part in [self.middle.as_deref(), Some(self.family.as_str()), self.suffix.as_deref()].into_iter().flatten() {
+        let mut s = String::with_capacity(64);
+        s.push_str(&self.given);
+        for part in [self.middle.as_deref(), Some(&*self.family), self.suffix.as_deref()].into_iter().flatten() {
             s.push(' ');
             s.push_str(part);
         }
@@ -107,32 +114,32 @@ impl Name {
 }
 
 #[derive(Clone, Debug)]
-pub struct OtherName {
+pub struct OtherName<'a> {
     pub kind: &'static str,
-    pub given: String,
-    pub family: String,
+    pub given: Text<'a>,
+    pub family: Text<'a>,
 }
 
 #[derive(Clone, Debug)]
-pub struct Address {
+pub struct Address<'a> {
     pub kind: &'static str,
-    pub line1: String,
-    pub line2: Option<String>,
-    pub unit: Option<String>,
-    pub city: String,
+    pub line1: Text<'a>,
+    pub line2: Option<Text<'a>>,
+    pub unit: Option<Text<'a>>,
+    pub city: Text<'a>,
     pub province: &'static str,
-    pub postal_code: String,
+    pub postal_code: Text<'a>,
     pub country: &'static str,
-    pub since: Option<String>,
-    pub until: Option<String>,
+    pub since: Option<Text<'a>>,
+    pub until: Option<Text<'a>>,
     pub housing: Option<&'static str>,
 }
 
 #[derive(Clone, Debug)]
-pub struct Phone {
+pub struct Phone<'a> {
     pub kind: &'static str,
-    pub e164: String,
-    pub ext: Option<String>,
+    pub e164: Text<'a>,
+    pub ext: Option<Text<'a>>,
 }
 
 #[derive(Clone, Debug)]
@@ -142,54 +149,54 @@ pub struct EmailAddress {
 }
 
 #[derive(Clone, Debug)]
-pub struct Employment {
+pub struct Employment<'a> {
     pub status: &'static str,
-    pub employer_name: Option<String>,
-    pub occupation: Option<String>,
-    pub employer_phone: Option<String>,
-    pub since: Option<String>,
+    pub employer_name: Option<Text<'a>>,
+    pub occupation: Option<Text<'a>>,
+    pub employer_phone: Option<Text<'a>>,
+    pub since: Option<Text<'a>>,
     pub annual_income_minor: Option<u64>,
 }
 
 #[derive(Clone, Debug)]
-pub struct BankAccount {
-    pub institution: String,
-    pub transit: String,
-    pub account: String,
+pub struct BankAccount<'a> {
+    pub institution: Text<'a>,
+    pub transit: Text<'a>,
+    pub account: Text<'a>,
     pub kind: Option<&'static str>,
 }
 
 #[derive(Clone, Debug)]
-pub struct IdDocument {
+pub struct IdDocument<'a> {
     pub kind: &'static str,
-    pub number: String,
+    pub number: Text<'a>,
     pub issuer: &'static str,
-    pub expiry: Option<String>,
+    pub expiry: Option<Text<'a>>,
 }
 
 #[derive(Clone, Debug)]
-pub struct Applicant {
-    pub applicant_ref: String,
+pub struct Applicant<'a> {
+    pub applicant_ref: Text<'a>,
     pub role: &'static str,
-    pub name: Name,
-    pub other_names: Vec<OtherName>,
+    pub name: Name<'a>,
+    pub other_names: Vec<OtherName<'a>>,
     pub date_of_birth: Date,
     pub age: i16,
-    pub sin: Option<String>,
+    pub sin: Option<Text<'a>>,
     pub language: Option<&'static str>,
     pub residency_status: Option<&'static str>,
-    pub addresses: Vec<Address>,
-    pub phones: Vec<Phone>,
+    pub addresses: Vec<Address<'a>>,
+    pub phones: Vec<Phone<'a>>,
     pub emails: Vec<EmailAddress>,
-    pub employment: Vec<Employment>,
-    pub bank_accounts: Vec<BankAccount>,
-    pub id_documents: Vec<IdDocument>,
+    pub employment: Vec<Employment<'a>>,
+    pub bank_accounts: Vec<BankAccount<'a>>,
+    pub id_documents: Vec<IdDocument<'a>>,
     pub monthly_housing_cost_minor: Option<u64>,
 }
 
-impl Applicant {
+impl<'a> Applicant<'a> {
     #[must_use]
-    pub fn current_address(&self) -> Option<&Address> {
+    pub fn current_address(&self) -> Option<&Address<'a>> {
         self.addresses.iter().find(|a| a.kind == "CURRENT")
     }
 }
@@ -213,18 +220,18 @@ fn check_schema(cx: &mut Cx, o: Members<'_, '_>, p: &Ptr<'_>, key: &str, family:
     }
 }
 
-fn digits_field(
+fn digits_field<'v>(
     cx: &mut Cx,
-    o: Members<'_, '_>,
+    o: Members<'v, '_>,
     k: &str,
     p: &Ptr<'_>,
     req: bool,
     min: usize,
     max: usize,
-) -> Option<String> {
+) -> Option<Text<'v>> {
     let s = cx.raw_str(o, k, p, req)?;
     if s.len() >= min && s.len() <= max && s.bytes().all(|b| b.is_ascii_digit()) {
-        Some(s.to_string())
+        Some(Cow::Borrowed(s))
     } else {
         let n = if min == max { format!("{min}") } else { format!("{min}-{max}") };
         cx.err(Code::FieldFormat, p, format!("must be {n} digits"));
@@ -232,20 +239,20 @@ fn digits_field(
     }
 }
 
-fn year_month(cx: &mut Cx, o: Members<'_, '_>, k: &str, p: &Ptr<'_>) -> Option<String> {
+fn year_month<'v>(cx: &mut Cx, o: Members<'v, '_>, k: &str, p: &Ptr<'_>) -> Option<Text<'v>> {
     let s = cx.raw_str(o, k, p, false)?;
     if is_year_month(s) {
-        Some(s.to_string())
+        Some(Cow::Borrowed(s))
     } else {
         cx.err(Code::FieldFormat, p, "must be YYYY-MM");
         None
     }
 }
 
-fn timestamp(cx: &mut Cx, o: Members<'_, '_>, k: &str, p: &Ptr<'_>) -> Option<(String, jiff::Timestamp)> {
+fn timestamp<'v>(cx: &mut Cx, o: Members<'v, '_>, k: &str, p: &Ptr<'_>) -> Option<(Text<'v>, jiff::Timestamp)> {
     let s = cx.raw_str(o, k, p, true)?;
     match parse_timestamp(s) {
-        Some(t) => Some((s.to_string(), t)),
+        Some(t) => Some((Cow::Borrowed(s), t)),
         None => {
             cx.err(Code::FieldFormat, p, "must be an RFC 3339 timestamp");
             None
@@ -254,7 +261,7 @@ fn timestamp(cx: &mut Cx, o: Members<'_, '_>, k: &str, p: &Ptr<'_>) -> Option<(S
 }
 
 /// Read an application from a parsed record whose root is at `root` (e.g. `""` or `/submission`).
-pub fn read_application(v: &Value<'_>, root: &str) -> Result<Application, Rejection> {
+pub fn read_application<'v>(v: &'v Value<'_>, root: &str) -> Result<Application<'v>, Rejection> {
     let mut cx = Cx::default();
     let p = Ptr::root(root);
     let Value::Object(o) = v else {
@@ -278,12 +285,12 @@ pub fn read_application(v: &Value<'_>, root: &str) -> Result<Application, Reject
     }
 }
 
-fn application(cx: &mut Cx, o: Members<'_, '_>, p: &Ptr<'_>) -> Option<Application> {
-    let schema = Cx::get(o, "schema").and_then(Value::as_str).unwrap_or_default().to_string();
+fn application<'v>(cx: &mut Cx, o: Members<'v, '_>, p: &Ptr<'_>) -> Option<Application<'v>> {
+    let schema = Cow::Borrowed(Cx::get(o, "schema").and_then(Value::as_str).unwrap_or_default());
     let pm = p.key("message_id");
     let message_id = cx.raw_str(o, "message_id", &pm, true).and_then(|s| {
         if is_uuid(s) {
-            Some(s.to_ascii_lowercase())
+            Some(lower_ascii(s))
         } else {
             cx.err(Code::FieldFormat, &pm, "must be a UUID");
             None
@@ -293,7 +300,7 @@ fn application(cx: &mut Cx, o: Members<'_, '_>, p: &Ptr<'_>) -> Option<Applicati
     let member_id = cx.raw_str(o, "member_id", &pmem, true).and_then(|s| {
         let b = s.as_bytes();
         if b.len() == 5 && b[0] == b'M' && b[1..].iter().all(u8::is_ascii_digit) {
-            Some(s.to_string())
+            Some(Cow::Borrowed(s))
         } else {
             cx.err(Code::FieldFormat, &pmem, "must match ^M[0-9]{4}$");
             None
@@ -332,18 +339,17 @@ fn application(cx: &mut Cx, o: Members<'_, '_>, p: &Ptr<'_>) -> Option<Applicati
         let pd = po.key("device");
         let device = cx.object(or, "device", &pd, false).map(|d| Device {
             ip: cx.raw_str(d, "ip", &pd.key("ip"), false).and_then(|s| match s.parse::<std::net::IpAddr>() {
-                Ok(ip) => Some(ip.to_string()),
+                Ok(ip) => Some(Cow::Owned(ip.to_string())),
                 Err(_) => {
                     cx.err(Code::FieldFormat, &pd.key("ip"), "must be an IPv4 or IPv6 address");
                     None
                 }
             }),
-            device_id: cx.text(d, "device_id", &pd.key("device_id"), false, 128).map(|mut s| {
+            device_id: cx.text(d, "device_id", &pd.key("device_id"), false, 128).map(|s| {
                 if s.is_ascii() {
-                    s.make_ascii_lowercase();
-                    s
+                    lower_ascii_cow(s)
                 } else {
-                    s.to_lowercase()
+                    Cow::Owned(s.to_lowercase())
                 }
             }),
             user_agent: cx.text(d, "user_agent", &pd.key("user_agent"), false, 512),
@@ -401,6 +407,26 @@ fn application(cx: &mut Cx, o: Members<'_, '_>, p: &Ptr<'_>) -> Option<Applicati
     })
 }
 
+/// `s` lower-cased (ASCII), borrowed when it has no upper-case letter.
+fn lower_ascii(s: &str) -> Text<'_> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// [`lower_ascii`] of a text that may already be owned.
+fn lower_ascii_cow(s: Text<'_>) -> Text<'_> {
+    match s {
+        Cow::Borrowed(b) => lower_ascii(b),
+        Cow::Owned(mut o) => {
+            o.make_ascii_lowercase();
+            Cow::Owned(o)
+        }
+    }
+}
+
 fn years_between(from: Date, to: Date) -> i16 {
     let mut y = to.year() - from.year();
     if (to.month(), to.day()) < (from.month(), from.day()) {
@@ -410,7 +436,7 @@ fn years_between(from: Date, to: Date) -> i16 {
 }
 
 #[allow(clippy::too_many_lines)]
-fn applicant(cx: &mut Cx, m: Members<'_, '_>, p: &Ptr<'_>, received: Option<Date>) -> Option<Applicant> {
+fn applicant<'v>(cx: &mut Cx, m: Members<'v, '_>, p: &Ptr<'_>, received: Option<Date>) -> Option<Applicant<'v>> {
     let applicant_ref = cx.text(m, "applicant_ref", &p.key("applicant_ref"), true, 64);
     let role = cx.enumeration(m, "role", &p.key("role"), true, ROLES);
     let pn = p.key("name");
@@ -424,16 +450,16 @@ fn applicant(cx: &mut Cx, m: Members<'_, '_>, p: &Ptr<'_>, received: Option<Date
         if let Some(g) = given.as_mut() {
             if let Some((first, rest)) = g.split_once(' ') {
                 if title.is_none() && normalize::is_title(first) {
-                    title = Some(first.to_string());
-                    *g = rest.to_string();
+                    title = Some(Cow::Owned(first.to_string()));
+                    *g = Cow::Owned(rest.to_string());
                 }
             }
         }
         if let Some(f) = family.as_mut() {
             if let Some((rest, last)) = f.rsplit_once(' ') {
                 if suffix.is_none() && normalize::is_suffix(last) {
-                    suffix = Some(last.to_string());
-                    *f = rest.to_string();
+                    suffix = Some(Cow::Owned(last.to_string()));
+                    *f = Cow::Owned(rest.to_string());
                 }
             }
         }
@@ -478,7 +504,7 @@ fn applicant(cx: &mut Cx, m: Members<'_, '_>, p: &Ptr<'_>, received: Option<Date
     });
     let psin = p.key("sin");
     let sin = cx.raw_str(m, "sin", &psin, false).and_then(|s| match normalize::sin(s) {
-        Ok(d) => Some(d),
+        Ok(d) => Some(if d == s { Cow::Borrowed(s) } else { Cow::Owned(d) }),
         Err(code) => {
             let msg = match code {
                 Code::SinChecksum => "SIN fails the Luhn check",
@@ -601,7 +627,7 @@ fn applicant(cx: &mut Cx, m: Members<'_, '_>, p: &Ptr<'_>, received: Option<Date
                     let n: String =
                         s.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect();
                     if n.len() >= 4 && !s.chars().any(|c| !c.is_ascii_alphanumeric() && c != ' ' && c != '-') {
-                        Some(n)
+                        Some(if n == s { s } else { Cow::Owned(n) })
                     } else {
                         cx.err(Code::FieldFormat, &pnum, "must be 4-32 letters and digits");
                         None
@@ -611,7 +637,7 @@ fn applicant(cx: &mut Cx, m: Members<'_, '_>, p: &Ptr<'_>, received: Option<Date
                 let pe = pi.key("expiry");
                 let expiry = cx.raw_str(o, "expiry", &pe, false).and_then(|s| {
                     if parse_date(s).is_ok() {
-                        Some(s.to_string())
+                        Some(Cow::Borrowed(s))
                     } else {
                         cx.err(Code::FieldFormat, &pe, "must be a date YYYY-MM-DD");
                         None
@@ -666,10 +692,10 @@ fn applicant(cx: &mut Cx, m: Members<'_, '_>, p: &Ptr<'_>, received: Option<Date
     Some(ap)
 }
 
-fn phone(cx: &mut Cx, o: Members<'_, '_>, k: &str, p: &Ptr<'_>, req: bool) -> Option<String> {
+fn phone<'v>(cx: &mut Cx, o: Members<'v, '_>, k: &str, p: &Ptr<'_>, req: bool) -> Option<Text<'v>> {
     let s = cx.raw_str(o, k, p, req)?;
     match normalize::phone(s) {
-        Ok(e) => Some(e),
+        Ok(e) => Some(if e == s { Cow::Borrowed(s) } else { Cow::Owned(e) }),
         Err(code) => {
             cx.err(code, p, "not a NANP phone number (10 digits, or 11 with a leading 1)");
             None
@@ -677,7 +703,7 @@ fn phone(cx: &mut Cx, o: Members<'_, '_>, k: &str, p: &Ptr<'_>, req: bool) -> Op
     }
 }
 
-fn address(cx: &mut Cx, o: Members<'_, '_>, p: &Ptr<'_>) -> Option<Address> {
+fn address<'v>(cx: &mut Cx, o: Members<'v, '_>, p: &Ptr<'_>) -> Option<Address<'v>> {
     let kind = cx.enumeration(o, "type", &p.key("type"), true, ADDRESS_TYPES);
     let line1 = cx.text(o, "line1", &p.key("line1"), true, 256);
     let line2 = cx.text(o, "line2", &p.key("line2"), false, 256);
@@ -686,7 +712,7 @@ fn address(cx: &mut Cx, o: Members<'_, '_>, p: &Ptr<'_>) -> Option<Address> {
     let province = cx.enumeration(o, "province", &p.key("province"), true, PROVINCES);
     let pp = p.key("postal_code");
     let postal_code = cx.raw_str(o, "postal_code", &pp, true).and_then(|s| match normalize::postal_code(s) {
-        Ok(pc) => Some(pc),
+        Ok(pc) => Some(if pc == s { Cow::Borrowed(s) } else { Cow::Owned(pc) }),
         Err(code) => {
             cx.err(code, &pp, "not a Canadian postal code (A1A 1A1; no D F I O Q U, no W or Z first)");
             None
@@ -719,31 +745,31 @@ fn address(cx: &mut Cx, o: Members<'_, '_>, p: &Ptr<'_>) -> Option<Address> {
 // consortium.match/1.0
 
 #[derive(Clone, Debug)]
-pub struct MatchResult {
-    pub message_id: String,
-    pub in_reply_to: String,
-    pub member_id: String,
-    pub app_ref: String,
-    pub processed_at: String,
+pub struct MatchResult<'a> {
+    pub message_id: Text<'a>,
+    pub in_reply_to: Text<'a>,
+    pub member_id: Text<'a>,
+    pub app_ref: Text<'a>,
+    pub processed_at: Text<'a>,
     pub status: &'static str,
     pub score: Option<u64>,
     pub risk_band: Option<&'static str>,
-    pub matches: Vec<Match>,
+    pub matches: Vec<Match<'a>>,
 }
 
 #[derive(Clone, Debug)]
-pub struct Match {
-    pub match_id: String,
-    pub applicant_ref: String,
-    pub rule_code: String,
-    pub rule_name: String,
-    pub rule_version: String,
+pub struct Match<'a> {
+    pub match_id: Text<'a>,
+    pub applicant_ref: Text<'a>,
+    pub rule_code: Text<'a>,
+    pub rule_name: Text<'a>,
+    pub rule_version: Text<'a>,
     pub weight: u64,
-    pub record_token: String,
-    pub contributor: String,
+    pub record_token: Text<'a>,
+    pub contributor: Text<'a>,
     pub record_type: &'static str,
-    pub fraud_category: Option<String>,
-    pub reported_on: Option<String>,
+    pub fraud_category: Option<Text<'a>>,
+    pub reported_on: Option<Text<'a>>,
     pub elements: Vec<&'static str>,
     pub min_similarity: Option<f64>,
 }
@@ -764,7 +790,7 @@ const ELEMENTS: &[&str] = &[
 ];
 
 /// Read a match result at `root` and check it belongs to `app` (`CORRELATION_MISMATCH`).
-pub fn read_match(v: &Value<'_>, root: &str, app: &Application) -> Result<MatchResult, Rejection> {
+pub fn read_match<'v>(v: &'v Value<'_>, root: &str, app: &Application<'_>) -> Result<MatchResult<'v>, Rejection> {
     let mut cx = Cx::default();
     let p = Ptr::root(root);
     let Value::Object(o) = v else {
@@ -785,7 +811,7 @@ pub fn read_match(v: &Value<'_>, root: &str, app: &Application) -> Result<MatchR
     }
 }
 
-fn match_result(cx: &mut Cx, o: Members<'_, '_>, p: &Ptr<'_>, app: &Application) -> Option<MatchResult> {
+fn match_result<'v>(cx: &mut Cx, o: Members<'v, '_>, p: &Ptr<'_>, app: &Application<'_>) -> Option<MatchResult<'v>> {
     let message_id = cx.text(o, "message_id", &p.key("message_id"), true, 64);
     let pr = p.key("in_reply_to");
     let in_reply_to = cx.text(o, "in_reply_to", &pr, true, 64);
@@ -825,7 +851,7 @@ fn match_result(cx: &mut Cx, o: Members<'_, '_>, p: &Ptr<'_>, app: &Application)
                 let code = cx.raw_str(r, "code", &pc, true).and_then(|c| {
                     let b = c.as_bytes();
                     if b.len() == 4 && b[0] == b'R' && b[1..].iter().all(u8::is_ascii_digit) {
-                        Some(c.to_string())
+                        Some(Cow::Borrowed(c))
                     } else {
                         cx.err(Code::FieldFormat, &pc, "must match ^R[0-9]{3}$");
                         None
@@ -851,7 +877,7 @@ fn match_result(cx: &mut Cx, o: Members<'_, '_>, p: &Ptr<'_>, app: &Application)
                 let pro = pmr.key("reported_on");
                 let reported_on = cx.raw_str(r, "reported_on", &pro, false).and_then(|s| {
                     if parse_date(s).is_ok() {
-                        Some(s.to_string())
+                        Some(Cow::Borrowed(s))
                     } else {
                         cx.err(Code::FieldFormat, &pro, "must be a date YYYY-MM-DD");
                         None

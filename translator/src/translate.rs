@@ -96,7 +96,11 @@ impl Translator {
     /// A per-worker session (owns its data-key cache).
     #[must_use]
     pub fn session(self: &Arc<Self>) -> Session {
-        Session { tr: self.clone(), enc: Encryptor::new(self.provider.clone(), self.settings.data_key_uses) }
+        Session {
+            tr: self.clone(),
+            enc: Encryptor::new(self.provider.clone(), self.settings.data_key_uses),
+            scratch: json::Scratch::default(),
+        }
     }
 }
 
@@ -104,12 +108,14 @@ impl Translator {
 pub struct Session {
     tr: Arc<Translator>,
     pub enc: Encryptor,
+    scratch: json::Scratch,
 }
 
 impl Session {
     /// Translate one record (bytes of one JSON document).
     pub fn translate(&mut self, dir: Direction, input: &[u8]) -> Result<Output, TranslateError> {
-        let v = json::parse(input, Limits { max_depth: self.tr.settings.max_depth }).map_err(Rejection::from)?;
+        let limits = Limits { max_depth: self.tr.settings.max_depth };
+        let v = json::parse_with(input, limits, &mut self.scratch).map_err(Rejection::from)?;
         self.translate_value(dir, &v)
     }
 
@@ -117,7 +123,11 @@ impl Session {
     pub fn translate_value(&mut self, dir: Direction, v: &Value<'_>) -> Result<Output, TranslateError> {
         let mut json = Vec::with_capacity(4096);
         let app = self.translate_value_into(dir, v, &mut json)?;
-        let ids = RecordIds { message_id: app.message_id, member_id: app.member_id, app_ref: app.app_ref };
+        let ids = RecordIds {
+            message_id: app.message_id.into_owned(),
+            member_id: app.member_id.into_owned(),
+            app_ref: app.app_ref.into_owned(),
+        };
         Ok(Output { json, ids, warnings: app.warnings })
     }
 
@@ -125,18 +135,19 @@ impl Session {
     /// rejected). Returns the number of data-quality warnings. The batch path: no per-record
     /// output buffer.
     pub fn translate_into(&mut self, dir: Direction, input: &[u8], out: &mut Vec<u8>) -> Result<usize, TranslateError> {
-        let v = json::parse(input, Limits { max_depth: self.tr.settings.max_depth }).map_err(Rejection::from)?;
+        let limits = Limits { max_depth: self.tr.settings.max_depth };
+        let v = json::parse_with(input, limits, &mut self.scratch).map_err(Rejection::from)?;
         let app = self.translate_value_into(dir, &v, out)?;
         Ok(app.warnings.len())
     }
 
     /// Validate `v`, write the output to `out` and give back the application read.
-    fn translate_value_into(
+    fn translate_value_into<'v>(
         &mut self,
         dir: Direction,
-        v: &Value<'_>,
+        v: &'v Value<'_>,
         out: &mut Vec<u8>,
-    ) -> Result<Application, TranslateError> {
+    ) -> Result<Application<'v>, TranslateError> {
         let (sub, sub_root, res) = match (v.get("submission"), v.get("schema")) {
             (Some(s), None) => (s, "/submission", v.get("result").filter(|r| !matches!(r, Value::Null))),
             _ => (v, "", None),
@@ -312,7 +323,7 @@ fn keys(a: &Applicant, k: &TokenKey) -> Keys {
     let family = normalize::name_key(&a.name.family);
     let dob = a.date_of_birth.to_string();
     let cur = a.current_address();
-    let postal = cur.map(|c| c.postal_code.as_str()).unwrap_or_default();
+    let postal = cur.map(|c| &*c.postal_code).unwrap_or_default();
     let initial: String = given.chars().take(1).collect();
     let mut name_part_dob = Vec::new();
     for part in normalize::name_part_keys(&a.name.family) {
@@ -388,7 +399,7 @@ fn keys(a: &Applicant, k: &TokenKey) -> Keys {
 
 /// Build the inquiry for `app` with the token keys (active first; a second one adds `rotation`).
 #[must_use]
-pub fn build_inquiry<'a>(app: &'a Application, token_keys: &'a [TokenKey]) -> Inquiry<'a> {
+pub fn build_inquiry<'a>(app: &'a Application<'_>, token_keys: &'a [TokenKey]) -> Inquiry<'a> {
     let k = &token_keys[0];
     let hour = app.received.to_zoned_datetime(jiff::tz::TimeZone::UTC);
     let received_hour = format!("{:04}-{:02}-{:02}T{:02}:00Z", hour.year(), hour.month(), hour.day(), hour.hour());
@@ -696,8 +707,8 @@ fn months(ym: &str) -> Option<i32> {
 
 /// Build the case import (encrypting SIN, bank accounts and identity documents).
 pub fn build_case<'a>(
-    app: &'a Application,
-    result: Option<&'a MatchResult>,
+    app: &'a Application<'_>,
+    result: Option<&'a MatchResult<'_>>,
     settings: &'a Settings,
     enc: &mut Encryptor,
 ) -> Result<CaseImport<'a>, CryptoError> {
@@ -877,7 +888,7 @@ pub fn build_case<'a>(
                 member_id: &app.member_id,
                 intake: app.channel,
                 submission_id: &app.message_id,
-                batch_id: app.batch.as_ref().map(|b| b.batch_id.as_str()),
+                batch_id: app.batch.as_ref().map(|b| &*b.batch_id),
                 record_seq: app.batch.as_ref().and_then(|b| b.record_seq),
             },
             opened_at: &app.received_at,

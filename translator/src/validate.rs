@@ -160,7 +160,14 @@ impl Cx {
     }
 
     /// A text member: type-checked, normalised (NFC, trim, whitespace), length-checked in characters.
-    pub fn text(&mut self, o: Members<'_, '_>, k: &str, p: &Ptr<'_>, required: bool, max: usize) -> Option<String> {
+    pub fn text<'v>(
+        &mut self,
+        o: Members<'v, '_>,
+        k: &str,
+        p: &Ptr<'_>,
+        required: bool,
+        max: usize,
+    ) -> Option<Cow<'v, str>> {
         match Self::get(o, k) {
             None => {
                 if required {
@@ -177,7 +184,7 @@ impl Cx {
     }
 
     /// Normalise a text value already known to be a string.
-    pub fn text_value(&mut self, s: &str, p: &Ptr<'_>, required: bool, max: usize) -> Option<String> {
+    pub fn text_value<'s>(&mut self, s: &'s str, p: &Ptr<'_>, required: bool, max: usize) -> Option<Cow<'s, str>> {
         match normalize::text(s) {
             Err(code) => {
                 self.err(code, p, "control, bidirectional-override or zero-width characters are not allowed");
@@ -194,7 +201,7 @@ impl Cx {
                     self.err(Code::FieldTooLong, p, format!("longer than {max} characters"));
                     None
                 } else {
-                    Some(t.into_owned())
+                    Some(t)
                 }
             }
         }
