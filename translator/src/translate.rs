@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use std::fmt::Write as _;
 
-use crate::crypto::{field_aad_into, CryptoError, Encryptor, KeyProvider, TokenKey, DEFAULT_DATA_KEY_USES};
+use crate::crypto::{field_aad_into, CryptoError, Encryptor, KeyProvider, Token, TokenKey, DEFAULT_DATA_KEY_USES};
 use crate::error::{Code, FieldError, Rejection};
 use crate::json::{self, Limits, Value};
 use crate::model::{self, Applicant, Application, MatchResult};
@@ -216,11 +216,11 @@ pub struct InquiryApplication<'a> {
 #[derive(Serialize)]
 pub struct DeviceTokens {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub device_id_t: Option<String>,
+    pub device_id_t: Option<Token>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ip_t: Option<String>,
+    pub ip_t: Option<Token>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ip_net_t: Option<String>,
+    pub ip_net_t: Option<Token>,
 }
 
 #[derive(Serialize)]
@@ -238,35 +238,35 @@ pub struct InquiryApplicant<'a> {
 #[derive(Serialize)]
 pub struct Keys {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sin: Option<String>,
-    pub dob: String,
-    pub name_dob: String,
-    pub phon_name_dob: String,
-    pub family_dob_postal: String,
-    pub initial_family_dob: String,
+    pub sin: Option<Token>,
+    pub dob: Token,
+    pub name_dob: Token,
+    pub phon_name_dob: Token,
+    pub family_dob_postal: Token,
+    pub initial_family_dob: Token,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub name_part_dob: Vec<String>,
+    pub name_part_dob: Vec<Token>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub other_name_dob: Vec<String>,
+    pub other_name_dob: Vec<Token>,
     pub addresses: Vec<AddressKeys>,
-    pub phones: Vec<String>,
-    pub emails: Vec<String>,
+    pub phones: Vec<Token>,
+    pub emails: Vec<Token>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub employers: Vec<String>,
+    pub employers: Vec<Token>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub employer_phones: Vec<String>,
-    pub bank_accounts: Vec<String>,
-    pub id_documents: Vec<String>,
+    pub employer_phones: Vec<Token>,
+    pub bank_accounts: Vec<Token>,
+    pub id_documents: Vec<Token>,
 }
 
 #[derive(Serialize)]
 pub struct AddressKeys {
     #[serde(rename = "type")]
     pub kind: &'static str,
-    pub civic_street_postal: String,
+    pub civic_street_postal: Token,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub postal_unit: Option<String>,
-    pub postal: String,
+    pub postal_unit: Option<Token>,
+    pub postal: Token,
 }
 
 fn age_band(age: i16) -> &'static str {
@@ -311,9 +311,9 @@ fn ip_net(ip: &str) -> Option<String> {
 fn device_tokens(app: &Application, k: &TokenKey) -> Option<DeviceTokens> {
     let d = app.origin.device.as_ref()?;
     let t = DeviceTokens {
-        device_id_t: d.device_id.as_deref().map(|v| k.token("device", v)),
-        ip_t: d.ip.as_deref().map(|v| k.token("ip", v)),
-        ip_net_t: d.ip.as_deref().and_then(ip_net).map(|v| k.token("ip_net", &v)),
+        device_id_t: d.device_id.as_deref().map(|v| k.token_parts("device", &[v])),
+        ip_t: d.ip.as_deref().map(|v| k.token_parts("ip", &[v])),
+        ip_net_t: d.ip.as_deref().and_then(ip_net).map(|v| k.token_parts("ip_net", &[&v])),
     };
     (t.device_id_t.is_some() || t.ip_t.is_some()).then_some(t)
 }
@@ -324,16 +324,17 @@ fn keys(a: &Applicant, k: &TokenKey) -> Keys {
     let dob = a.date_of_birth.to_string();
     let cur = a.current_address();
     let postal = cur.map(|c| &*c.postal_code).unwrap_or_default();
-    let initial: String = given.chars().take(1).collect();
-    let mut name_part_dob = Vec::new();
-    for part in normalize::name_part_keys(&a.name.family) {
-        name_part_dob.push(k.token("name_part_dob", &format!("{given}|{part}|{dob}")));
-    }
+    let initial = &given[..given.chars().next().map_or(0, char::len_utf8)];
+    let name_part_dob = normalize::name_part_keys(&a.name.family)
+        .iter()
+        .map(|part| k.token_parts("name_part_dob", &[&given, "|", part, "|", &dob]))
+        .collect();
     let other_name_dob = a
         .other_names
         .iter()
         .map(|o| {
-            k.token("name_dob", &format!("{}|{}|{dob}", normalize::name_key(&o.given), normalize::name_key(&o.family)))
+            let (g, f) = (normalize::name_key(&o.given), normalize::name_key(&o.family));
+            k.token_parts("name_dob", &[&g, "|", &f, "|", &dob])
         })
         .collect();
     let addresses = a
@@ -343,56 +344,58 @@ fn keys(a: &Applicant, k: &TokenKey) -> Keys {
             let (civic, street) = normalize::address_line(&ad.line1);
             AddressKeys {
                 kind: ad.kind,
-                civic_street_postal: k.token("civic_street_postal", &format!("{civic}|{street}|{}", ad.postal_code)),
+                civic_street_postal: k.token_parts("civic_street_postal", &[&civic, "|", &street, "|", &ad.postal_code]),
                 postal_unit: ad
                     .unit
                     .as_deref()
-                    .map(|u| k.token("postal_unit", &format!("{}|{}", ad.postal_code, normalize::fold_upper(u)))),
-                postal: k.token("postal", &ad.postal_code),
+                    .map(|u| k.token_parts("postal_unit", &[&ad.postal_code, "|", &normalize::fold_upper(u)])),
+                postal: k.token_parts("postal", &[&ad.postal_code]),
             }
         })
         .collect();
     let mut emails = Vec::with_capacity(a.emails.len() * 2);
     for e in &a.emails {
-        emails.push(k.token("email", &e.email.key));
+        emails.push(k.token_parts("email", &[&e.email.key]));
         if e.email.key_untagged != e.email.key {
-            emails.push(k.token("email", &e.email.key_untagged));
+            emails.push(k.token_parts("email", &[&e.email.key_untagged]));
         }
     }
     Keys {
-        sin: a.sin.as_deref().map(|s| k.token("sin", s)),
-        dob: k.token("dob", &dob),
-        name_dob: k.token("name_dob", &format!("{given}|{family}|{dob}")),
-        phon_name_dob: k
-            .token("phon_name_dob", &format!("{}|{}|{dob}", normalize::soundex(&given), normalize::soundex(&family))),
-        family_dob_postal: k.token("family_dob_postal", &format!("{family}|{dob}|{postal}")),
-        initial_family_dob: k.token("initial_family_dob", &format!("{initial}|{family}|{dob}")),
+        sin: a.sin.as_deref().map(|s| k.token_parts("sin", &[s])),
+        dob: k.token_parts("dob", &[&dob]),
+        name_dob: k.token_parts("name_dob", &[&given, "|", &family, "|", &dob]),
+        phon_name_dob: k.token_parts(
+            "phon_name_dob",
+            &[&normalize::soundex(&given), "|", &normalize::soundex(&family), "|", &dob],
+        ),
+        family_dob_postal: k.token_parts("family_dob_postal", &[&family, "|", &dob, "|", postal]),
+        initial_family_dob: k.token_parts("initial_family_dob", &[initial, "|", &family, "|", &dob]),
         name_part_dob,
         other_name_dob,
         addresses,
-        phones: a.phones.iter().map(|p| k.token("phone", &p.e164)).collect(),
+        phones: a.phones.iter().map(|p| k.token_parts("phone", &[&p.e164])).collect(),
         emails,
         employers: a
             .employment
             .iter()
             .filter_map(|e| e.employer_name.as_deref())
-            .map(|n| k.token("employer", &normalize::employer(n)))
+            .map(|n| k.token_parts("employer", &[&normalize::employer(n)]))
             .collect(),
         employer_phones: a
             .employment
             .iter()
             .filter_map(|e| e.employer_phone.as_deref())
-            .map(|p| k.token("phone", p))
+            .map(|p| k.token_parts("phone", &[p]))
             .collect(),
         bank_accounts: a
             .bank_accounts
             .iter()
-            .map(|b| k.token("bank_account", &format!("{}|{}|{}", b.institution, b.transit, b.account)))
+            .map(|b| k.token_parts("bank_account", &[&b.institution, "|", &b.transit, "|", &b.account]))
             .collect(),
         id_documents: a
             .id_documents
             .iter()
-            .map(|d| k.token("id_document", &format!("{}|{}|{}", d.kind, d.issuer, d.number)))
+            .map(|d| k.token_parts("id_document", &[d.kind, "|", d.issuer, "|", &d.number]))
             .collect(),
     }
 }
@@ -1045,9 +1048,9 @@ impl Inquiry<'_> {
 impl DeviceTokens {
     fn write_json(&self, out: &mut Vec<u8>) {
         let mut o = Obj::new(out);
-        o.opt_str("device_id_t", self.device_id_t.as_deref());
-        o.opt_str("ip_t", self.ip_t.as_deref());
-        o.opt_str("ip_net_t", self.ip_net_t.as_deref());
+        o.opt_str("device_id_t", self.device_id_t.as_ref().map(Token::as_str));
+        o.opt_str("ip_t", self.ip_t.as_ref().map(Token::as_str));
+        o.opt_str("ip_net_t", self.ip_net_t.as_ref().map(Token::as_str));
         o.end();
     }
 }
@@ -1055,12 +1058,12 @@ impl DeviceTokens {
 impl Keys {
     fn write_json(&self, out: &mut Vec<u8>) {
         let mut o = Obj::new(out);
-        o.opt_str("sin", self.sin.as_deref());
-        o.str("dob", &self.dob);
-        o.str("name_dob", &self.name_dob);
-        o.str("phon_name_dob", &self.phon_name_dob);
-        o.str("family_dob_postal", &self.family_dob_postal);
-        o.str("initial_family_dob", &self.initial_family_dob);
+        o.opt_str("sin", self.sin.as_ref().map(Token::as_str));
+        o.str("dob", self.dob.as_str());
+        o.str("name_dob", self.name_dob.as_str());
+        o.str("phon_name_dob", self.phon_name_dob.as_str());
+        o.str("family_dob_postal", self.family_dob_postal.as_str());
+        o.str("initial_family_dob", self.initial_family_dob.as_str());
         if !self.name_part_dob.is_empty() {
             o.strs("name_part_dob", &self.name_part_dob);
         }
@@ -1072,9 +1075,9 @@ impl Keys {
             for a in &self.addresses {
                 let mut ao = list.obj();
                 ao.str("type", a.kind);
-                ao.str("civic_street_postal", &a.civic_street_postal);
-                ao.opt_str("postal_unit", a.postal_unit.as_deref());
-                ao.str("postal", &a.postal);
+                ao.str("civic_street_postal", a.civic_street_postal.as_str());
+                ao.opt_str("postal_unit", a.postal_unit.as_ref().map(Token::as_str));
+                ao.str("postal", a.postal.as_str());
                 ao.end();
             }
             list.end();
