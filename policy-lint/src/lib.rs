@@ -15,6 +15,7 @@ pub mod config;
 pub mod engine;
 pub mod input;
 pub mod policy;
+mod par;
 mod run;
 
 pub use engine::{builtin_rules, AnalyzeOptions};

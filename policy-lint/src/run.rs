@@ -39,7 +39,8 @@ fn load_rules(dir: Option<&Path>) -> Result<RuleSet> {
 fn write_out(output: Option<&Path>, render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
     match output {
         Some(p) => {
-            let mut f = std::io::BufWriter::new(std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?);
+            let mut f =
+                std::io::BufWriter::new(std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?);
             render(&mut f).with_context(|| format!("writing {}", p.display()))?;
             f.flush()?;
         }
@@ -98,7 +99,8 @@ fn check(args: &CheckArgs) -> Result<ExitStatus> {
     };
 
     let mut opts = AnalyzeOptions::default();
-    let regions = if args.allowed_regions.is_empty() { cfg.allowed_regions.clone() } else { args.allowed_regions.clone() };
+    let regions =
+        if args.allowed_regions.is_empty() { cfg.allowed_regions.clone() } else { args.allowed_regions.clone() };
     if !regions.is_empty() {
         opts.allowed_regions = regions;
     }
@@ -114,90 +116,13 @@ fn check(args: &CheckArgs) -> Result<ExitStatus> {
     let mut diagnostics: Vec<Finding> = Vec::new();
     let unknown_rule = enabled.iter().find(|r| r.evaluator == COMPUTED_UNKNOWN_EVALUATOR);
 
-    for doc in &loaded.documents {
-        let base = Location { file: Some(doc.file.clone()), address: doc.address.clone(), ..Location::default() };
-        let mut doc_findings = match &doc.content {
-            Content::Unknown { reason, line } => match unknown_rule {
-                Some(r) => {
-                    let mut loc = base.clone();
-                    loc.line = *line;
-                    vec![Finding::new(&r.code, &r.name, &r.category, r.severity, format!("policy not analysable: {reason}"), loc)
-                        .with_remediation(r.docs.remediation.trim())]
-                }
-                None => vec![],
-            },
-            Content::Policy { value, locator } => match crate::policy::parse(value, doc.kind) {
-                Err(e) => {
-                    let mut te = ToolError::new(&doc.file, "policy", e.message.clone());
-                    if let Some((l, c)) = locator.locate(&e.pointer) {
-                        te.line = Some(l);
-                        te.column = Some(c);
-                    }
-                    te.pointer = Some(e.pointer.clone());
-                    if let Some(a) = &doc.address {
-                        te.source = format!("{} ({a})", doc.file);
-                    }
-                    errors.push(te);
-                    continue;
-                }
-                Ok(policy) => {
-                    let mut fs = engine::run(&policy, catalog, &enabled, &opts);
-                    for f in &mut fs {
-                        let pointer = f.location.pointer.take();
-                        let mut loc = base.clone();
-                        if let Some(p) = &pointer {
-                            if let Some((l, c)) = locator.locate(p) {
-                                loc.line = Some(l);
-                                loc.column = Some(c);
-                            }
-                        }
-                        loc.pointer = pointer;
-                        f.location = loc;
-                        f.evidence.insert("policy_type".into(), doc.kind.as_str().into());
-                        f.refresh_fingerprint();
-                    }
-                    fs
-                }
-            },
-        };
-        // Inline `policy-lint:ignore` comments (Terraform) apply to their document.
-        let mut used = vec![false; doc.inline_ignores.len()];
-        doc_findings.retain(|f| {
-            let hit = doc.inline_ignores.iter().position(|ig| {
-                ig.rule.eq_ignore_ascii_case(&f.code) || ig.rule.eq_ignore_ascii_case(&f.rule)
-            });
-            match hit {
-                Some(i) if !doc.inline_ignores[i].reason.trim().is_empty() => {
-                    used[i] = true;
-                    suppressed.push(Suppressed { finding: f.clone(), by: "inline".into(), reason: doc.inline_ignores[i].reason.clone() });
-                    false
-                }
-                _ => true,
-            }
-        });
-        for (i, ig) in doc.inline_ignores.iter().enumerate() {
-            let loc = Location { file: Some(doc.file.clone()), line: Some(ig.line), address: doc.address.clone(), ..Location::default() };
-            if ig.reason.trim().is_empty() {
-                diagnostics.push(Finding::new(
-                    "X003",
-                    "ignore-without-reason",
-                    "ignore-without-reason",
-                    Severity::High,
-                    format!("`policy-lint:ignore {}` needs a reason=\"...\"; the finding is not suppressed", ig.rule),
-                    loc,
-                ));
-            } else if !used[i] {
-                diagnostics.push(Finding::new(
-                    "X002",
-                    "unused-exception",
-                    "unused-exception",
-                    Severity::Low,
-                    format!("`policy-lint:ignore {}` suppresses nothing; remove it", ig.rule),
-                    loc,
-                ));
-            }
-        }
-        findings.extend(doc_findings);
+    // Documents are independent: lint them on every core, keeping their order.
+    let outcomes = crate::par::map(&loaded.documents, |doc| lint_document(doc, catalog, &enabled, &opts, unknown_rule));
+    for o in outcomes {
+        errors.extend(o.error);
+        findings.extend(o.findings);
+        suppressed.extend(o.suppressed);
+        diagnostics.extend(o.diagnostics);
     }
 
     let today = jiff::ZonedDateTime::now().date();
@@ -213,7 +138,11 @@ fn check(args: &CheckArgs) -> Result<ExitStatus> {
         let base = Baseline::load(&bp)?;
         baseline_diff = Some(base.diff(&findings));
         let (known, new): (Vec<_>, Vec<_>) = findings.into_iter().partition(|f| base.contains(f));
-        suppressed.extend(known.into_iter().map(|f| Suppressed { finding: f, by: "baseline".into(), reason: "in baseline".into() }));
+        suppressed.extend(known.into_iter().map(|f| Suppressed {
+            finding: f,
+            by: "baseline".into(),
+            reason: "in baseline".into(),
+        }));
         findings = new;
     }
     findings.extend(diagnostics);
@@ -328,4 +257,123 @@ fn catalog(args: &CatalogArgs) -> Result<ExitStatus> {
         Ok(())
     })?;
     Ok(ExitStatus::Clean)
+}
+
+/// What linting one document gave.
+#[derive(Default)]
+struct DocOutcome {
+    findings: Vec<Finding>,
+    error: Option<ToolError>,
+    suppressed: Vec<Suppressed>,
+    diagnostics: Vec<Finding>,
+}
+
+fn lint_document(
+    doc: &input::Document,
+    catalog: &Catalog,
+    enabled: &[RuleMeta],
+    opts: &AnalyzeOptions,
+    unknown_rule: Option<&RuleMeta>,
+) -> DocOutcome {
+    let mut out = DocOutcome::default();
+    let base = Location { file: Some(doc.file.clone()), address: doc.address.clone(), ..Location::default() };
+    let mut doc_findings = match &doc.content {
+        Content::Unknown { reason, line } => match unknown_rule {
+            Some(r) => {
+                let mut loc = base.clone();
+                loc.line = *line;
+                vec![Finding::new(
+                    &r.code,
+                    &r.name,
+                    &r.category,
+                    r.severity,
+                    format!("policy not analysable: {reason}"),
+                    loc,
+                )
+                .with_remediation(r.docs.remediation.trim())]
+            }
+            None => vec![],
+        },
+        Content::Policy { value, locator } => match crate::policy::parse(value, doc.kind) {
+            Err(e) => {
+                let mut te = ToolError::new(&doc.file, "policy", e.message.clone());
+                if let Some((l, c)) = locator.locate(&e.pointer) {
+                    te.line = Some(l);
+                    te.column = Some(c);
+                }
+                te.pointer = Some(e.pointer.clone());
+                if let Some(a) = &doc.address {
+                    te.source = format!("{} ({a})", doc.file);
+                }
+                return DocOutcome { error: Some(te), ..DocOutcome::default() };
+            }
+            Ok(policy) => {
+                let mut fs = engine::run(&policy, catalog, enabled, opts);
+                for f in &mut fs {
+                    let pointer = f.location.pointer.take();
+                    let mut loc = base.clone();
+                    if let Some(p) = &pointer {
+                        if let Some((l, c)) = locator.locate(p) {
+                            loc.line = Some(l);
+                            loc.column = Some(c);
+                        }
+                    }
+                    loc.pointer = pointer;
+                    f.location = loc;
+                    f.evidence.insert("policy_type".into(), doc.kind.as_str().into());
+                    f.refresh_fingerprint();
+                }
+                fs
+            }
+        },
+    };
+    // Inline `policy-lint:ignore` comments (Terraform) apply to their document.
+    let mut used = vec![false; doc.inline_ignores.len()];
+    doc_findings.retain(|f| {
+        let hit = doc
+            .inline_ignores
+            .iter()
+            .position(|ig| ig.rule.eq_ignore_ascii_case(&f.code) || ig.rule.eq_ignore_ascii_case(&f.rule));
+        match hit {
+            Some(i) if !doc.inline_ignores[i].reason.trim().is_empty() => {
+                used[i] = true;
+                out.suppressed.push(Suppressed {
+                    finding: f.clone(),
+                    by: "inline".into(),
+                    reason: doc.inline_ignores[i].reason.clone(),
+                });
+                false
+            }
+            _ => true,
+        }
+    });
+    for (i, ig) in doc.inline_ignores.iter().enumerate() {
+        let loc = Location {
+            file: Some(doc.file.clone()),
+            line: Some(ig.line),
+            address: doc.address.clone(),
+            ..Location::default()
+        };
+        if ig.reason.trim().is_empty() {
+            out.diagnostics.push(Finding::new(
+                "X003",
+                "ignore-without-reason",
+                "ignore-without-reason",
+                Severity::High,
+                format!("`policy-lint:ignore {}` needs a reason=\"...\"; the finding is not suppressed", ig.rule),
+                loc,
+            ));
+        } else if !used[i] {
+            out.diagnostics.push(Finding::new(
+                "X002",
+                "unused-exception",
+                "unused-exception",
+                Severity::Low,
+                format!("`policy-lint:ignore {}` suppresses nothing; remove it", ig.rule),
+                loc,
+            ));
+        }
+    }
+    out.findings = doc_findings;
+    out
 }

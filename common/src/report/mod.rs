@@ -158,37 +158,77 @@ impl Report {
     /// The JSON document (`schema_version` 1).
     #[must_use]
     pub fn to_json(&self) -> serde_json::Value {
-        let baseline = self.baseline.as_ref().map(|b| {
-            serde_json::json!({
-                "new": b.new.len(), "unchanged": b.unchanged.len(), "resolved": b.resolved.len(),
-                "new_fingerprints": b.new, "resolved_findings": b.resolved,
-            })
-        });
-        let mut doc = serde_json::json!({
-            "schema_version": SCHEMA_VERSION,
-            "tool": { "name": self.tool, "version": self.version },
-            "metadata": self.metadata,
-            "summary": {
-                "findings": self.findings.len(),
-                "by_severity": self.counts(),
-                "suppressed": self.suppressed.len(),
-                "errors": self.errors.len(),
-                "fail_on": self.fail_on.as_str(),
+        serde_json::to_value(self.json_doc()).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// The JSON document as borrowed data: rendered straight to the writer, with no
+    /// intermediate `Value` tree (reports can hold tens of thousands of findings).
+    fn json_doc(&self) -> JsonDoc<'_> {
+        JsonDoc {
+            schema_version: SCHEMA_VERSION,
+            tool: JsonTool { name: &self.tool, version: &self.version },
+            metadata: &self.metadata,
+            summary: JsonSummary {
+                findings: self.findings.len(),
+                by_severity: self.counts(),
+                suppressed: self.suppressed.len(),
+                errors: self.errors.len(),
+                fail_on: self.fail_on.as_str(),
             },
-            "findings": self.findings,
-            "suppressed": self.suppressed,
-            "errors": self.errors,
-        });
-        if let Some(b) = baseline {
-            doc["baseline"] = b;
+            findings: &self.findings,
+            suppressed: &self.suppressed,
+            errors: &self.errors,
+            baseline: self.baseline.as_ref().map(|b| JsonBaseline {
+                new: b.new.len(),
+                unchanged: b.unchanged.len(),
+                resolved: b.resolved.len(),
+                new_fingerprints: &b.new,
+                resolved_findings: &b.resolved,
+            }),
         }
-        doc
     }
 
     fn render_json(&self, out: &mut dyn Write) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, &self.to_json())?;
+        serde_json::to_writer_pretty(&mut *out, &self.json_doc())?;
         writeln!(out)
     }
+}
+
+#[derive(Serialize)]
+struct JsonDoc<'a> {
+    schema_version: u32,
+    tool: JsonTool<'a>,
+    metadata: &'a BTreeMap<String, serde_json::Value>,
+    summary: JsonSummary,
+    findings: &'a [Finding],
+    suppressed: &'a [Suppressed],
+    errors: &'a [ToolError],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<JsonBaseline<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonTool<'a> {
+    name: &'a str,
+    version: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    findings: usize,
+    by_severity: BTreeMap<&'static str, usize>,
+    suppressed: usize,
+    errors: usize,
+    fail_on: &'static str,
+}
+
+#[derive(Serialize)]
+struct JsonBaseline<'a> {
+    new: usize,
+    unchanged: usize,
+    resolved: usize,
+    new_fingerprints: &'a [String],
+    resolved_findings: &'a [Finding],
 }
 
 /// Escape text for XML and HTML.

@@ -183,28 +183,54 @@ pub fn load(paths: &[PathBuf], opts: &InputOptions) -> Loaded {
     let mut out = Loaded::default();
     // Terraform files are read per directory: a directory is one module whose files see each other.
     let mut modules: BTreeMap<PathBuf, Vec<(String, PathBuf, bool)>> = BTreeMap::new();
+    // JSON files and walk errors, in order; the files are read and parsed in parallel below.
+    let mut jobs: Vec<Job> = Vec::new();
     for p in paths {
         if p.as_os_str() == "-" {
+            run_jobs(std::mem::take(&mut jobs), opts, &mut out);
             load_stdin(opts, &mut out);
             continue;
         }
         let display = p.display().to_string();
         match std::fs::metadata(p) {
-            Err(e) => out.errors.push(io_error(&display, &e)),
-            Ok(m) if m.is_dir() => walk(p, opts, &mut out, &mut modules),
+            Err(e) => jobs.push(Job::Error(io_error(&display, &e))),
+            Ok(m) if m.is_dir() => walk(p, &mut jobs, &mut modules),
             Ok(_) => {
                 if is_tf(p) {
                     modules.entry(parent_dir(p)).or_default().push((display, p.clone(), false));
                 } else {
-                    load_json_file(&display, p, false, opts, &mut out);
+                    jobs.push(Job::Json { display, path: p.clone(), walked: false });
                 }
             }
         }
     }
+    run_jobs(jobs, opts, &mut out);
     for (dir, files) in modules {
         terraform::load_module(&dir, &files, opts, &mut out);
     }
     out
+}
+
+/// A JSON file to load, or an error met while finding the inputs.
+enum Job {
+    Json { display: String, path: PathBuf, walked: bool },
+    Error(ToolError),
+}
+
+fn run_jobs(jobs: Vec<Job>, opts: &InputOptions, out: &mut Loaded) {
+    let parts = crate::par::map(&jobs, |job| {
+        let mut part = Loaded::default();
+        match job {
+            Job::Json { display, path, walked } => load_json_file(display, path, *walked, opts, &mut part),
+            Job::Error(e) => part.errors.push(e.clone()),
+        }
+        part
+    });
+    for part in parts {
+        out.documents.extend(part.documents);
+        out.errors.extend(part.errors);
+        out.inputs.extend(part.inputs);
+    }
 }
 
 fn parent_dir(p: &Path) -> PathBuf {
@@ -218,12 +244,7 @@ fn is_tf(p: &Path) -> bool {
     p.extension().is_some_and(|e| e.eq_ignore_ascii_case("tf"))
 }
 
-fn walk(
-    root: &Path,
-    opts: &InputOptions,
-    out: &mut Loaded,
-    modules: &mut BTreeMap<PathBuf, Vec<(String, PathBuf, bool)>>,
-) {
+fn walk(root: &Path, jobs: &mut Vec<Job>, modules: &mut BTreeMap<PathBuf, Vec<(String, PathBuf, bool)>>) {
     let walker = walkdir::WalkDir::new(root).sort_by_file_name().into_iter().filter_entry(|e| {
         !(e.depth() > 0 && e.file_type().is_dir() && SKIPPED_DIRS.iter().any(|s| e.file_name() == *s))
     });
@@ -233,7 +254,7 @@ fn walk(
             Err(e) => {
                 let path = e.path().map_or_else(|| root.display().to_string(), |p| p.display().to_string());
                 let msg = e.io_error().map_or_else(|| e.to_string(), |io| format!("cannot read: {}", io_reason(io)));
-                out.errors.push(ToolError::new(path, "io", msg));
+                jobs.push(Job::Error(ToolError::new(path, "io", msg)));
                 continue;
             }
         };
@@ -246,7 +267,7 @@ fn walk(
         if is_tf(p) {
             modules.entry(parent_dir(p)).or_default().push((display, p.to_path_buf(), true));
         } else if name.to_ascii_lowercase().ends_with(".json") && !name.to_ascii_lowercase().ends_with(".tf.json") {
-            load_json_file(&display, p, true, opts, out);
+            jobs.push(Job::Json { display, path: p.to_path_buf(), walked: true });
         } else {
             let shown: &str = &display;
             tracing::debug!(message = "Skipping file that is neither JSON nor Terraform.", file = shown);
