@@ -117,7 +117,7 @@ pub(crate) fn find_quote_or_backslash(b: &[u8], mut from: usize) -> Option<usize
 
 /// End (index after the closing quote) of the JSON string starting at `b[start] == '"'`, and
 /// whether it holds escapes. `b` is valid JSON.
-fn string_end(b: &[u8], start: usize) -> Option<(usize, bool)> {
+pub(crate) fn string_end(b: &[u8], start: usize) -> Option<(usize, bool)> {
     let mut i = start + 1;
     let mut escaped = false;
     loop {

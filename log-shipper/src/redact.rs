@@ -5,8 +5,9 @@
 //!   (`luhn`) and digit-count bounds, replaced by the rule's `replacement`;
 //! * `field` — the whole value of any field whose name is listed (case-insensitive).
 //!
-//! Fast path: [`Redactor::redact_payload`] first scans the raw JSON text. When no rule can match,
-//! the payload is shipped unchanged without being parsed into a tree.
+//! Fast path: [`Redactor::redact_payload`] first walks the raw JSON text string by string (no
+//! tree, no copies) and asks each string and number what [`Redactor::redact_value`] would ask it.
+//! When nothing would change, the payload is shipped unchanged without being parsed into a tree.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -68,8 +69,14 @@ struct PatternRule {
 pub struct Redactor {
     patterns: Vec<PatternRule>,
     fields: HashSet<String>,
-    /// Alternation of every pattern and the field-name regex: one pass decides the fast path.
+    /// Alternation of every pattern: one call decides for a string whose triggers fired.
     any: Option<Regex>,
+    /// Field names by length (lowercase ASCII folding, as `redact_value` compares them).
+    keys_by_len: Vec<Vec<Vec<u8>>>,
+    /// Identifies this redactor in the per-thread memo of unchanged strings.
+    id: u64,
+    /// Strings shorter than this fire no digit trigger, so they are not worth the memo.
+    memo_min_len: usize,
     field_code: String,
     field_replacement: String,
     hits: Vec<(String, AtomicU64)>,
@@ -87,6 +94,43 @@ fn param_usize(r: &RuleMeta, key: &str, default: usize) -> usize {
 /// engines (Unicode word boundaries force the slow ones).
 fn compile(pat: &str) -> Result<Regex, regex::Error> {
     regex::RegexBuilder::new(pat).unicode(false).build().or_else(|_| Regex::new(pat))
+}
+
+const MEMO_SLOTS: usize = 1024;
+const MEMO_MAX_LEN: usize = 96;
+
+thread_local! {
+    /// (redactor id, string) pairs known not to change; direct-mapped by a hash of the string.
+    static MEMO: std::cell::RefCell<Vec<(u64, String)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn memo_slot(s: &[u8]) -> usize {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for c in s.chunks(8) {
+        let mut w = [0u8; 8];
+        w[..c.len()].copy_from_slice(c);
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(0x0100_0000_01b3).rotate_left(23);
+    }
+    (h ^ (h >> 29)) as usize % MEMO_SLOTS
+}
+
+/// ASCII digits in `b`, eight bytes at a time.
+fn count_digits(b: &[u8]) -> usize {
+    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut n = 0usize;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let x = u64::from_le_bytes(w);
+        let y = x & LO7;
+        // per byte (no carries: y < 0x80): >= '0' and not > '9', and not a non-ASCII byte
+        let ge = (y + 0x5050_5050_5050_5050) & HI;
+        let gt = (y + 0x4646_4646_4646_4646) & HI;
+        n += (ge & !gt & !x & HI).count_ones() as usize;
+    }
+    n + chunks.remainder().iter().filter(|c| c.is_ascii_digit()).count()
 }
 
 /// The Luhn checksum (cards, SINs).
@@ -166,21 +210,7 @@ impl Redactor {
         for f in extra_fields {
             fields.insert(f.to_ascii_lowercase());
         }
-        let field_regex =
-            if fields.is_empty() {
-                None
-            } else {
-                let mut names: Vec<_> = fields.iter().map(|f| regex::escape(f)).collect();
-                names.sort();
-                Some(compile(&format!(r#"(?i)"(?:{})"\s*:"#, names.join("|"))).map_err(|e| RedactError::Param {
-                    code: field_code.clone(),
-                    message: format!("field list: {e}"),
-                })?)
-            };
-        let mut alts: Vec<String> = patterns.iter().map(|p| format!("(?:{})", p.regex.as_str())).collect();
-        if let Some(f) = &field_regex {
-            alts.push(format!("(?:{})", f.as_str()));
-        }
+        let alts: Vec<String> = patterns.iter().map(|p| format!("(?:{})", p.regex.as_str())).collect();
         let any = if alts.is_empty() {
             None
         } else {
@@ -189,7 +219,30 @@ impl Redactor {
                     .map_err(|e| RedactError::Param { code: "combined".into(), message: e.to_string() })?,
             )
         };
-        Ok(Self { patterns, fields, any, field_code, field_replacement, hits })
+        let mut keys_by_len: Vec<Vec<Vec<u8>>> = vec![Vec::new(); fields.iter().map(String::len).max().unwrap_or(0) + 1];
+        for f in &fields {
+            keys_by_len[f.len()].push(f.as_bytes().to_vec());
+        }
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        let memo_min_len = patterns
+            .iter()
+            .map(|p| match p.trigger {
+                Trigger::Digits(n) => n,
+                _ => 0,
+            })
+            .min()
+            .unwrap_or(0);
+        Ok(Self {
+            patterns,
+            fields,
+            any,
+            keys_by_len,
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            memo_min_len,
+            field_code,
+            field_replacement,
+            hits,
+        })
     }
 
     /// Hits per rule code since start.
@@ -294,14 +347,125 @@ impl Redactor {
         }
     }
 
-    /// Could any rule fire on this raw JSON text? Conservative: `\u` escapes take the slow path.
+    /// Would [`redact_str`](Self::redact_str) change `s`? The same triggers, patterns and
+    /// validators, without counting hits or building the result. `chars` says which
+    /// one-character triggers occur anywhere in the payload (bit per rule).
+    fn str_would_change(&self, s: &str, chars: u64) -> bool {
+        let mut digits = None;
+        let mut triggered = false;
+        for (i, rule) in self.patterns.iter().enumerate() {
+            triggered |= match rule.trigger {
+                Trigger::Always => true,
+                Trigger::Char(c) => chars & (1 << i.min(63)) != 0 && s.contains(c),
+                Trigger::Digits(n) => *digits.get_or_insert_with(|| count_digits(s.as_bytes())) >= n,
+            };
+        }
+        if !triggered || !self.any.as_ref().is_some_and(|r| r.is_match(s)) {
+            return false;
+        }
+        self.patterns
+            .iter()
+            .any(|rule| Self::triggered(rule, s) && rule.regex.find_iter(s).any(|m| Self::accept(rule, m.as_str())))
+    }
+
+    /// [`str_would_change`](Self::str_would_change) behind a small per-thread memo of short
+    /// strings known to stay unchanged (account ids, ARNs, role and bucket names repeat in
+    /// nearly every event). Exact: the memo holds the whole string and this redactor's id.
+    fn str_would_change_memo(&self, s: &str, chars: u64) -> bool {
+        if s.len() > MEMO_MAX_LEN || s.len() < self.memo_min_len {
+            return self.str_would_change(s, chars);
+        }
+        let slot = memo_slot(s.as_bytes());
+        let known = MEMO.with(|m| m.borrow().get(slot).is_some_and(|(id, t)| *id == self.id && t.as_str() == s));
+        if known {
+            return false;
+        }
+        let change = self.str_would_change(s, chars);
+        if !change {
+            MEMO.with(|m| {
+                let mut m = m.borrow_mut();
+                if m.is_empty() {
+                    m.resize(MEMO_SLOTS, (0, String::new()));
+                }
+                let e = &mut m[slot];
+                e.0 = self.id;
+                e.1.clear();
+                e.1.push_str(s);
+            });
+        }
+        change
+    }
+
+    /// Is this object key (raw text between the quotes) one whose value LS105 replaces?
+    fn key_is_sensitive(&self, raw_key: &str, escaped: bool) -> bool {
+        if escaped {
+            let decoded: Option<String> = serde_json::from_str(&format!("\"{raw_key}\"")).ok();
+            return decoded.is_none_or(|k| self.fields.contains(&k.to_ascii_lowercase()));
+        }
+        self.keys_by_len.get(raw_key.len()).is_some_and(|names| {
+            names.iter().any(|n| n.eq_ignore_ascii_case(raw_key.as_bytes()))
+        })
+    }
+
+    /// Could redaction change anything in this raw JSON text? Walks it once: every string value
+    /// and number gets the question [`redact_value`](Self::redact_value) would ask it, every key
+    /// the field-name question. Conservative: `\u` escapes anywhere take the slow path.
     #[must_use]
     pub fn may_match_raw(&self, raw: &str) -> bool {
         if raw.contains("\\u") {
             return true;
         }
-        // One pass over the text; validators (Luhn) run only on the slow path.
-        self.any.as_ref().is_some_and(|r| r.is_match(raw))
+        let b = raw.as_bytes();
+        let mut chars = 0u64;
+        for (i, rule) in self.patterns.iter().enumerate() {
+            if matches!(rule.trigger, Trigger::Char(c) if raw.contains(c)) {
+                chars |= 1 << i.min(63);
+            }
+        }
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'"' => {
+                    let Some((end, escaped)) = crate::cloudtrail::string_end(b, i) else { return true };
+                    let content = &raw[i + 1..end - 1];
+                    let mut j = end;
+                    while j < b.len() && matches!(b[j], b' ' | b'\t' | b'\n' | b'\r') {
+                        j += 1;
+                    }
+                    let change = if b.get(j) == Some(&b':') {
+                        self.key_is_sensitive(content, escaped)
+                    } else if escaped {
+                        serde_json::from_str::<String>(&raw[i..end]).map_or(true, |s| self.str_would_change(&s, chars))
+                    } else {
+                        self.str_would_change_memo(content, chars)
+                    };
+                    if change {
+                        return true;
+                    }
+                    i = end;
+                }
+                b'-' | b'0'..=b'9' => {
+                    let start = i;
+                    while i < b.len() && matches!(b[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') {
+                        i += 1;
+                    }
+                    let tok = &raw[start..i];
+                    // Integers print as written; floats and huge integers are re-printed by
+                    // serde_json first, as `redact_value` sees them.
+                    let change = if tok.len() > 19 || tok.bytes().any(|c| matches!(c, b'.' | b'e' | b'E')) {
+                        serde_json::from_str::<serde_json::Number>(tok)
+                            .map_or(true, |n| self.str_would_change(&n.to_string(), chars))
+                    } else {
+                        self.str_would_change(tok, chars)
+                    };
+                    if change {
+                        return true;
+                    }
+                }
+                _ => i += 1,
+            }
+        }
+        false
     }
 
     /// Redact a raw JSON payload: unchanged (no parse) when no rule can fire.
@@ -329,6 +493,22 @@ mod tests {
     fn apply(r: &Redactor, json: &str) -> String {
         let raw = RawValue::from_string(json.to_string()).unwrap();
         r.redact_payload(raw).unwrap().0.get().to_string()
+    }
+
+    #[test]
+    fn digit_count_and_memo_slots() {
+        for t in ["", "1", "abc123def4567890", "0123456789:/@`é9九", "\u{7f}0\u{80}9", "999999999999999999999999"] {
+            assert_eq!(count_digits(t.as_bytes()), t.bytes().filter(u8::is_ascii_digit).count(), "{t}");
+        }
+        assert!(memo_slot(b"123456789012") < MEMO_SLOTS);
+        // The memo is per redactor: a string clean for one rule set is not clean for another.
+        let rules = embedded_rules().unwrap();
+        let no_sin = Redactor::new(&rules, &["LS103".into()], &[]).unwrap();
+        let all = redactor();
+        let json = r#"{"m":"046 454 286"}"#;
+        assert_eq!(apply(&no_sin, json), json);
+        assert!(apply(&all, json).contains("[REDACTED:sin]"));
+        assert_eq!(apply(&no_sin, json), json);
     }
 
     #[test]
@@ -415,7 +595,61 @@ remediation = "c"
         assert!(err.contains("LS199") && err.contains("pattern"), "{err}");
     }
 
+    /// The reference: always parse and redact the tree (no raw-text shortcut).
+    fn apply_full(r: &Redactor, json: &str) -> String {
+        let mut v: Value = serde_json::from_str(json).unwrap();
+        if r.redact_value(&mut v) == 0 {
+            return json.to_string();
+        }
+        serde_json::to_string(&v).unwrap()
+    }
+
+    #[test]
+    fn pii_after_an_escape_or_in_a_float_is_found() {
+        let r = redactor();
+        for json in [
+            r#"{"m":"line1\n4111 1111 1111 1111"}"#,
+            r#"{"m":"a\t046 454 286"}"#,
+            r#"{"m":"x\r(514) 555-0199"}"#,
+            r#"{"m":"x\\(514) 555-0199"}"#,
+            r#"{"n":4.111111111111111e15}"#,
+            r#"{"a":[{"b":{"Password" : 1}}]}"#,
+            r#"{"pass\"word":1, "x\"y":"jane@example.ca"}"#,
+        ] {
+            let out = apply(&r, json);
+            assert_eq!(out, apply_full(&r, json), "{json}");
+            assert!(out.contains("[REDACTED:"), "{json} -> {out}");
+        }
+        for json in [r#"{"m":"case 046454287","account":"123456789012","k":123456789012}"#, r#"{"sin":"[REDACTED:field]"}"#] {
+            assert!(!r.may_match_raw(json) || apply(&r, json) == json, "{json}");
+        }
+        assert!(!r.may_match_raw(r#"{"account":"123456789012","arn":"arn:aws:iam::123456789012:role/x","n":[1,2.5,-3e2]}"#));
+    }
+
     proptest::proptest! {
+        /// The raw-text shortcut never skips a redaction: the output equals parsing and
+        /// redacting every payload, for text built from the pieces the rules care about.
+        #[test]
+        fn shortcut_agrees_with_the_full_path(parts in proptest::collection::vec(proptest::sample::select(vec![
+            "4111", "1111", "0000", "046", "454", "286", "514", "555", "0199", "5", "12", "123456789012",
+            " ", "-", ".", "(", ")", "+1", "+", "a", "Z", "_", "x9", "@", "jane.doe", "example.ca", "@ex.co",
+            "\\n", "\\t", "\\\"", "\\\\", "/", ":", ",", "é", "sin", "Password"]), 0..24),
+            key in proptest::sample::select(vec!["m", "note", "sin", "n", "PASSWORD"]),
+            num in proptest::sample::select(vec!["1", "4111111111111111", "4.111111111111111e15", "-046454286", "1e5", "123456789012345678901"])) {
+            let r = redactor();
+            let body: String = parts.concat();
+            for json in [
+                format!(r#"{{"{key}":"{body}","k":{{"v":["{body}",{num}]}}}}"#),
+                format!(r#"{{"{body}":{num},"x":["{key}"]}}"#),
+            ] {
+                if serde_json::from_str::<Value>(&json).is_ok() {
+                    let out = apply(&r, &json);
+                    let full = apply_full(&r, &json);
+                    proptest::prop_assert_eq!(serde_json::from_str::<Value>(&out).unwrap(), serde_json::from_str::<Value>(&full).unwrap(), "{}", json);
+                }
+            }
+        }
+
         /// Whatever the input, redaction never panics, keeps valid JSON, and no valid card
         /// number survives.
         #[test]
