@@ -2,6 +2,7 @@
 # Benchmark of the translator against jq on the same input, in the same run (not a test).
 #
 #   bench/translator/run.sh [COUNT]        # default 200000 applications
+#   BENCH_TRANSLATOR=path/to/translator bench/translator/run.sh   # time a prebuilt release binary
 #
 # 1. batch: `translator batch` (validation, normalisation, encryption with the local key
 #    provider; case direction, the same mapping as the peer) and the inquiry direction
@@ -21,9 +22,14 @@ for tool in jq wrk /usr/bin/time python3; do
   command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install jq wrk time)" >&2; exit 2; }
 done
 
-echo "== building (release)"
-cargo build --release -p translator --manifest-path "$ROOT/Cargo.toml" >&2
-T="${CARGO_TARGET_DIR:-$ROOT/target}/release/translator"
+if [ -n "${BENCH_TRANSLATOR:-}" ]; then
+  T="$BENCH_TRANSLATOR"            # a prebuilt release binary (e.g. while the target dir is locked)
+  echo "== using $T"
+else
+  echo "== building (release)"
+  cargo build --release -p translator --manifest-path "$ROOT/Cargo.toml" >&2
+  T="${CARGO_TARGET_DIR:-$ROOT/target}/release/translator"
+fi
 
 if [ ! -s "$WORK/apps-$COUNT.ndjson" ]; then
   echo "== generating $COUNT applications"

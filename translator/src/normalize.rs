@@ -26,7 +26,22 @@ pub fn is_forbidden_char(c: char) -> bool {
 #[inline]
 #[must_use]
 pub fn is_plain_ascii(s: &str) -> bool {
-    s.bytes().all(|b| (0x20..0x7F).contains(&b))
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let b = s.as_bytes();
+    let mut i = 0;
+    // eight bytes at a time: no byte >= 0x80, below 0x20, or equal to 0x7F
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut w8 = [0u8; 8];
+        w8.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(w8);
+        let del = w ^ (LO * 0x7F);
+        if (w | (w.wrapping_sub(LO * 0x20) & !w) | (del.wrapping_sub(LO) & !del)) & HI != 0 {
+            return false;
+        }
+        i += 8;
+    }
+    b[i..].iter().all(|c| (0x20..0x7F).contains(c))
 }
 
 /// Does `s` hold a forbidden character (see [`is_forbidden_char`])?
@@ -41,7 +56,7 @@ pub fn text(s: &str) -> Result<Cow<'_, str>, Code> {
     if is_plain_ascii(s) {
         // printable ASCII: nothing forbidden, already NFC, the only whitespace is ' '
         let t = s.trim_matches(' ');
-        if !t.contains("  ") {
+        if !t.as_bytes().windows(2).any(|w| w[0] == b' ' && w[1] == b' ') {
             return Ok(Cow::Borrowed(t));
         }
     }
@@ -499,6 +514,21 @@ mod tests {
         assert_eq!(address_line("9 Boul. René-Lévesque E"), ("9".into(), "BLVD RENE LEVESQUE E".into()));
         assert_eq!(employer("Les Entreprises Boréal ltée"), "LES ENTREPRISES BOREAL");
         assert_eq!(employer("Acme Widgets Canada Ltd."), "ACME WIDGETS CANADA");
+    }
+
+    #[test]
+    fn plain_ascii_check_matches_a_byte_scan() {
+        for len in 0..24 {
+            for at in 0..len {
+                for bad in [0u8, 0x1f, 0x7f, 0x80, 0xc3, 0xff, 0x20, 0x7e, b'a'] {
+                    let mut b = vec![b'x'; len];
+                    b[at] = bad;
+                    let Ok(s) = std::str::from_utf8(&b) else { continue };
+                    assert_eq!(is_plain_ascii(s), s.bytes().all(|c| (0x20..0x7F).contains(&c)), "{b:?}");
+                }
+            }
+        }
+        assert!(is_plain_ascii("Jean-Fran\u{e7}ois").eq(&false) && is_plain_ascii("plain text 123"));
     }
 
     #[test]

@@ -244,7 +244,7 @@ impl Cx {
         allowed: &'static [&'static str],
     ) -> Option<&'static str> {
         let s = self.raw_str(o, k, p, required)?;
-        if let Some(a) = allowed.iter().find(|a| **a == s) {
+        if let Some(a) = allowed.iter().find(|a| crate::json::key_eq(a, s)) {
             Some(a)
         } else {
             self.err(Code::EnumValue, p, format!("must be one of {}", allowed.join(", ")));
