@@ -248,13 +248,22 @@ pub(crate) fn scan_plain(b: &[u8], mut i: usize) -> usize {
         }
         i += 8;
     }
-    while let Some(&c) = b.get(i) {
-        if c == b'"' || c == b'\\' || c < 0x20 {
-            return i;
-        }
-        i += 1;
+    // the last 0-7 bytes: padded with a plain byte and tested the same way
+    let rest = &b[i..];
+    if rest.is_empty() {
+        return i;
     }
-    i
+    let mut w8 = [b'a'; 8];
+    w8[..rest.len()].copy_from_slice(rest);
+    let w = u64::from_le_bytes(w8);
+    let q = w ^ (LO * u64::from(b'"'));
+    let bs = w ^ (LO * u64::from(b'\\'));
+    let m = ((q.wrapping_sub(LO) & !q) | (bs.wrapping_sub(LO) & !bs) | (w.wrapping_sub(LO * 0x20) & !w)) & HI;
+    if m != 0 {
+        i + (m.trailing_zeros() / 8) as usize
+    } else {
+        b.len()
+    }
 }
 
 type PResult<T> = Result<T, Box<RawError>>;
