@@ -195,7 +195,7 @@ impl RawError {
     fn new(code: Code, offset: usize, message: &str) -> Box<Self> {
         Box::new(RawError { code, offset, rev_path: Vec::new(), message: message.to_string() })
     }
-    fn finish(self: Box<Self>) -> ParseError {
+    fn finish(self) -> ParseError {
         let mut pointer = String::new();
         for seg in self.rev_path.iter().rev() {
             pointer.push('/');

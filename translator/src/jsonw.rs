@@ -175,7 +175,7 @@ impl<'b> Arr<'b> {
 
     /// Position for the next element (writes the separator).
     #[inline]
-    pub fn next(&mut self) -> &mut Vec<u8> {
+    pub fn item(&mut self) -> &mut Vec<u8> {
         if self.first {
             self.first = false;
         } else {
@@ -186,12 +186,12 @@ impl<'b> Arr<'b> {
 
     #[inline]
     pub fn str(&mut self, v: &str) {
-        string(self.next(), v);
+        string(self.item(), v);
     }
 
     #[inline]
     pub fn obj(&mut self) -> Obj<'_> {
-        Obj::new(self.next())
+        Obj::new(self.item())
     }
 
     #[inline]

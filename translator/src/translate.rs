@@ -1161,7 +1161,7 @@ impl Case<'_> {
         {
             let mut list = o.arr("subjects");
             for s in &self.subjects {
-                s.write_json(list.next());
+                s.write_json(list.item());
             }
             list.end();
         }
