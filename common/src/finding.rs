@@ -301,11 +301,16 @@ impl Finding {
 
 /// Sort findings for stable output: file, line, address, pointer, code.
 pub fn sort_findings(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        let ka = (&a.location.file, a.location.line, &a.location.address, &a.location.pointer, &a.code);
-        let kb = (&b.location.file, b.location.line, &b.location.address, &b.location.pointer, &b.code);
-        ka.cmp(&kb).then_with(|| a.message.cmp(&b.message))
-    });
+    // Tools often produce findings already in order (per file, in file order): check first.
+    if !findings.is_sorted_by(|a, b| finding_order(a, b).is_le()) {
+        findings.sort_by(finding_order);
+    }
+}
+
+fn finding_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    let ka = (&a.location.file, a.location.line, &a.location.address, &a.location.pointer, &a.code);
+    let kb = (&b.location.file, b.location.line, &b.location.address, &b.location.pointer, &b.code);
+    ka.cmp(&kb).then_with(|| a.message.cmp(&b.message))
 }
 
 #[cfg(test)]

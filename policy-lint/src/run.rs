@@ -109,16 +109,20 @@ fn check(args: &CheckArgs) -> Result<ExitStatus> {
     opts.trusted_accounts = cfg.trusted_accounts.iter().chain(&args.trusted_accounts).cloned().collect();
     opts.trusted_org_ids = cfg.trusted_org_ids.clone();
 
-    let loaded = input::load(&args.paths, &InputOptions { policy_type: args.policy_type, ..InputOptions::default() });
+    let unknown_rule = enabled.iter().find(|r| r.evaluator == COMPUTED_UNKNOWN_EVALUATOR);
+    // Documents are independent: each is linted on the core that loaded it, as soon as it is
+    // loaded, keeping their order.
+    let loaded = input::load_map(
+        &args.paths,
+        &InputOptions { policy_type: args.policy_type, ..InputOptions::default() },
+        &|doc| lint_document(doc, catalog, &enabled, &opts, unknown_rule),
+    );
     let mut errors: Vec<ToolError> = loaded.errors;
     let mut findings: Vec<Finding> = Vec::new();
     let mut suppressed: Vec<Suppressed> = Vec::new();
     let mut diagnostics: Vec<Finding> = Vec::new();
-    let unknown_rule = enabled.iter().find(|r| r.evaluator == COMPUTED_UNKNOWN_EVALUATOR);
-
-    // Documents are independent: lint them on every core, keeping their order.
-    let outcomes = crate::par::map(&loaded.documents, |doc| lint_document(doc, catalog, &enabled, &opts, unknown_rule));
-    for o in outcomes {
+    let documents = loaded.results.len();
+    for o in loaded.results {
         errors.extend(o.error);
         findings.extend(o.findings);
         suppressed.extend(o.suppressed);
@@ -166,7 +170,7 @@ fn check(args: &CheckArgs) -> Result<ExitStatus> {
         serde_json::json!({ "source": h.source, "version": h.source_version, "generated_at": h.generated_at, "actions": h.actions }),
     );
     report.metadata.insert("inputs".into(), serde_json::json!(loaded.inputs));
-    report.metadata.insert("policies".into(), serde_json::json!(loaded.documents.len()));
+    report.metadata.insert("policies".into(), serde_json::json!(documents));
     write_out(args.output.as_deref(), |w| report.render(args.format, w))?;
     if !report.errors.is_empty() {
         for e in &report.errors {
@@ -180,6 +184,9 @@ fn check(args: &CheckArgs) -> Result<ExitStatus> {
     if !report.errors.is_empty() {
         status = status.combine(ExitStatus::Error);
     }
+    // The report can hold tens of thousands of findings and the process ends next: freeing them
+    // one by one is wasted work.
+    std::mem::forget(report);
     Ok(status)
 }
 
@@ -374,6 +381,8 @@ fn lint_document(
             ));
         }
     }
+    // Sorted here, on the worker's core, so the final sort of the whole report finds them in order.
+    common::finding::sort_findings(&mut doc_findings);
     out.findings = doc_findings;
     out
 }

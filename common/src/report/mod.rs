@@ -4,6 +4,7 @@
 //! stdout, logs to stderr, so `tool --format json | jq` always works.
 
 mod html;
+mod jsonpar;
 mod junit;
 mod sarif;
 mod table;
@@ -189,7 +190,12 @@ impl Report {
     }
 
     fn render_json(&self, out: &mut dyn Write) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, &self.json_doc())?;
+        // The findings are rendered on every core and spliced into the rest of the document.
+        jsonpar::write_with_findings(out, &self.findings, |buf| {
+            let mut doc = self.json_doc();
+            doc.findings = &[];
+            serde_json::to_writer_pretty(&mut *buf, &doc).map_err(io::Error::from)
+        })?;
         writeln!(out)
     }
 }
@@ -325,6 +331,33 @@ cis_aws = ["1.16"]
             sample().render(fmt, &mut buf).unwrap();
             let s = String::from_utf8(buf).unwrap();
             assert!(s.contains("PL101"), "{fmt:?} output lacks the rule code");
+        }
+    }
+
+    #[test]
+    fn json_is_byte_identical_to_serde_pretty_at_any_size() {
+        // The findings are rendered in parallel and spliced in: the bytes must be exactly those
+        // of serde_json's pretty printer on the whole document, for empty, small and large
+        // reports, with nested and empty evidence.
+        let base = sample();
+        for n in [0usize, 1, 2, 1023, 1024, 1025, 5000] {
+            let mut r = sample();
+            r.findings = (0..n)
+                .map(|i| {
+                    let mut f = base.findings[i % 2].clone();
+                    f.message = format!("finding {i} with \"quotes\" and a\nnewline");
+                    if i % 3 == 0 {
+                        f.evidence.insert("actions".into(), serde_json::json!(["s3:GetObject", "s3:PutObject"]));
+                        f.evidence.insert("nested".into(), serde_json::json!({"a": [], "b": {}, "c": [{"d": 1}]}));
+                    }
+                    f
+                })
+                .collect();
+            let mut ours = Vec::new();
+            r.render(Format::Json, &mut ours).unwrap();
+            let mut want = serde_json::to_vec_pretty(&r.json_doc()).unwrap();
+            want.push(b'\n');
+            assert_eq!(String::from_utf8(ours).unwrap(), String::from_utf8(want).unwrap(), "n = {n}");
         }
     }
 }

@@ -180,15 +180,40 @@ impl Locator {
 /// Load every path: files, directories (walked) and `-` (stdin).
 #[must_use]
 pub fn load(paths: &[PathBuf], opts: &InputOptions) -> Loaded {
-    let mut out = Loaded::default();
+    let m = load_map(paths, opts, &Document::clone);
+    Loaded { documents: m.results, errors: m.errors, inputs: m.inputs }
+}
+
+/// What [`load_map`] returns.
+#[derive(Debug)]
+pub struct Mapped<R> {
+    /// One result per document, in the order [`load`] returns the documents.
+    pub results: Vec<R>,
+    /// Inputs that could not be read; the run exits 2 when there are any.
+    pub errors: Vec<ToolError>,
+    /// Every file read, in order (`<stdin>` for `-`).
+    pub inputs: Vec<String>,
+}
+
+/// Documents of one file above this many are mapped across cores after loading (a plan holds
+/// thousands); fewer are mapped by the thread that loaded them.
+const MAP_IN_PLACE_MAX: usize = 16;
+
+/// Load every path like [`load`] and map each document through `f` on the core that loaded it,
+/// as soon as it is loaded. Documents are dropped once mapped, so memory follows the results,
+/// not the inputs.
+pub fn load_map<R: Send>(paths: &[PathBuf], opts: &InputOptions, f: &(dyn Fn(&Document) -> R + Sync)) -> Mapped<R> {
+    let mut out = Mapped { results: Vec::new(), errors: Vec::new(), inputs: Vec::new() };
     // Terraform files are read per directory: a directory is one module whose files see each other.
     let mut modules: BTreeMap<PathBuf, Vec<(String, PathBuf, bool)>> = BTreeMap::new();
     // JSON files and walk errors, in order; the files are read and parsed in parallel below.
     let mut jobs: Vec<Job> = Vec::new();
     for p in paths {
         if p.as_os_str() == "-" {
-            run_jobs(std::mem::take(&mut jobs), opts, &mut out);
-            load_stdin(opts, &mut out);
+            run_jobs(std::mem::take(&mut jobs), opts, f, &mut out);
+            let mut part = Loaded::default();
+            load_stdin(opts, &mut part);
+            finish(part, f, &mut out);
             continue;
         }
         let display = p.display().to_string();
@@ -204,11 +229,22 @@ pub fn load(paths: &[PathBuf], opts: &InputOptions) -> Loaded {
             }
         }
     }
-    run_jobs(jobs, opts, &mut out);
+    run_jobs(jobs, opts, f, &mut out);
+    let mut part = Loaded::default();
     for (dir, files) in modules {
-        terraform::load_module(&dir, &files, opts, &mut out);
+        terraform::load_module(&dir, &files, opts, &mut part);
     }
+    finish(part, f, &mut out);
     out
+}
+
+/// Maps the documents of `part` across cores and appends everything to `out`.
+fn finish<R: Send>(part: Loaded, f: &(dyn Fn(&Document) -> R + Sync), out: &mut Mapped<R>) {
+    out.errors.extend(part.errors);
+    out.inputs.extend(part.inputs);
+    if !part.documents.is_empty() {
+        out.results.extend(crate::par::map(&part.documents, f));
+    }
 }
 
 /// A JSON file to load, or an error met while finding the inputs.
@@ -217,19 +253,26 @@ enum Job {
     Error(ToolError),
 }
 
-fn run_jobs(jobs: Vec<Job>, opts: &InputOptions, out: &mut Loaded) {
+fn run_jobs<R: Send>(jobs: Vec<Job>, opts: &InputOptions, f: &(dyn Fn(&Document) -> R + Sync), out: &mut Mapped<R>) {
+    // Each file is loaded and (when small) mapped by one worker; a file with many documents is
+    // handed back whole and mapped across cores afterwards.
     let parts = crate::par::map(&jobs, |job| {
         let mut part = Loaded::default();
         match job {
             Job::Json { display, path, walked } => load_json_file(display, path, *walked, opts, &mut part),
             Job::Error(e) => part.errors.push(e.clone()),
         }
-        part
+        if part.documents.len() <= MAP_IN_PLACE_MAX {
+            let results: Vec<R> = part.documents.iter().map(f).collect();
+            part.documents.clear();
+            (part, results)
+        } else {
+            (part, Vec::new())
+        }
     });
-    for part in parts {
-        out.documents.extend(part.documents);
-        out.errors.extend(part.errors);
-        out.inputs.extend(part.inputs);
+    for (part, results) in parts {
+        out.results.extend(results);
+        finish(part, f, out);
     }
 }
 
