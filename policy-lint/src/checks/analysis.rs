@@ -13,7 +13,6 @@
 //! ([`Analysis::expand_statement`]) happens only for checks that list actions.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
 
 use crate::catalog::{AccessLevel, Action, Catalog};
 use crate::engine::AnalyzeOptions;
@@ -57,7 +56,7 @@ pub struct ActionMatcher {
     /// The patterns as written (symbolic ones never match).
     pub patterns: Vec<String>,
     /// Lower-cased patterns without wildcards (exact names), for a hash lookup.
-    literals: HashSet<String>,
+    literals: foldhash::HashSet<String>,
     /// Lower-cased patterns with wildcards.
     wild: Vec<String>,
 }
@@ -66,7 +65,7 @@ impl ActionMatcher {
     /// A matcher over `patterns` (`NotAction` when `negated`).
     #[must_use]
     pub fn new(negated: bool, patterns: Vec<String>) -> Self {
-        let mut literals = HashSet::new();
+        let mut literals = foldhash::HashSet::default();
         let mut wild = Vec::new();
         for p in patterns.iter().filter(|p| !is_symbolic(p)) {
             let l = p.to_ascii_lowercase();
@@ -205,7 +204,7 @@ pub struct Analysis {
     /// Trusted accounts from the options.
     pub trusted_accounts: Vec<String>,
     /// [`Analysis::grants`] results by lower-cased action.
-    grant_cache: RefCell<HashMap<String, Option<Grant>>>,
+    grant_cache: RefCell<foldhash::HashMap<String, Option<Grant>>>,
 }
 
 impl Analysis {
@@ -271,7 +270,7 @@ impl Analysis {
             denies,
             home_accounts,
             trusted_accounts: opts.trusted_accounts.clone(),
-            grant_cache: RefCell::new(HashMap::new()),
+            grant_cache: RefCell::new(foldhash::HashMap::default()),
         }
     }
 
@@ -379,7 +378,7 @@ impl Analysis {
 /// lower-cased pattern for the life of the process (policies repeat the same wildcards).
 #[must_use]
 pub fn expand_cached(catalog: &Catalog, pattern: &str) -> std::sync::Arc<[u32]> {
-    type Cache = std::sync::Mutex<HashMap<(usize, usize, String), std::sync::Arc<[u32]>>>;
+    type Cache = std::sync::Mutex<foldhash::HashMap<(usize, usize, String), std::sync::Arc<[u32]>>>;
     static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
     let all = catalog.actions();
     let key = (std::ptr::from_ref(catalog) as usize, all.len(), pattern.to_ascii_lowercase());
