@@ -5,7 +5,9 @@ fn main() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules/policy-lint");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect())
+        .map(|rd| {
+            rd.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect()
+        })
         .unwrap_or_default();
     files.sort();
     let mut out = String::from("/// Rule files compiled into the binary: (file name, TOML text).\npub static RULE_FILES: &[(&str, &str)] = &[\n");

@@ -78,7 +78,8 @@ impl Config {
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading config {}", path.display()))?;
         let mut cfg: Config = toml::from_str(&text).map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))?;
-        common::select::validate_exceptions(&cfg.exceptions).map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))?;
+        common::select::validate_exceptions(&cfg.exceptions)
+            .map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))?;
         if let Some(b) = &cfg.baseline {
             if b.is_relative() {
                 cfg.baseline = Some(path.parent().unwrap_or(Path::new(".")).join(b));
@@ -91,7 +92,8 @@ impl Config {
     /// The rule filter from the file, extended by command-line selectors.
     #[must_use]
     pub fn filter(&self, select: &[String], ignore: &[String]) -> RuleFilter {
-        let mut f = RuleFilter { select: self.select.clone(), ignore: self.ignore.clone(), severity: self.severity.clone() };
+        let mut f =
+            RuleFilter { select: self.select.clone(), ignore: self.ignore.clone(), severity: self.severity.clone() };
         if !select.is_empty() {
             f.select = select.to_vec();
         }
@@ -108,7 +110,14 @@ mod tests {
     fn parses_full_example_and_rejects_typos() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("policy-lint.toml");
-        let doc = include_str!("config.rs").lines().filter_map(|l| l.strip_prefix("//! ")).skip_while(|l| !l.starts_with("```toml")).skip(1).take_while(|l| !l.starts_with("```")).collect::<Vec<_>>().join("\n");
+        let doc = include_str!("config.rs")
+            .lines()
+            .filter_map(|l| l.strip_prefix("//! "))
+            .skip_while(|l| !l.starts_with("```toml"))
+            .skip(1)
+            .take_while(|l| !l.starts_with("```"))
+            .collect::<Vec<_>>()
+            .join("\n");
         std::fs::write(&p, &doc).unwrap();
         let cfg = Config::load(&p).unwrap();
         assert_eq!(cfg.fail_on, Some(Severity::Medium));

@@ -14,8 +14,8 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod input;
-pub mod policy;
 mod par;
+pub mod policy;
 mod run;
 
 pub use engine::{builtin_rules, AnalyzeOptions};

@@ -63,7 +63,10 @@ impl PolicyKind {
     /// Resource-based policies have a `Principal` and `*` resources mean the attached resource.
     #[must_use]
     pub fn is_resource_policy(self) -> bool {
-        matches!(self, PolicyKind::Bucket | PolicyKind::Key | PolicyKind::Queue | PolicyKind::Topic | PolicyKind::Resource)
+        matches!(
+            self,
+            PolicyKind::Bucket | PolicyKind::Key | PolicyKind::Queue | PolicyKind::Topic | PolicyKind::Resource
+        )
     }
 
     /// Policies whose statements carry a `Principal`.
@@ -322,10 +325,14 @@ fn esc(k: &str) -> String {
 
 /// Parse a policy document.
 pub fn parse(doc: &Value, kind: PolicyKind) -> Result<Policy, PolicyError> {
-    let obj = doc.as_object().ok_or_else(|| err("", format!("a policy must be a JSON object, found {}", type_name(doc))))?;
+    let obj =
+        doc.as_object().ok_or_else(|| err("", format!("a policy must be a JSON object, found {}", type_name(doc))))?;
     for k in obj.keys() {
         if !matches!(k.as_str(), "Version" | "Id" | "Statement") {
-            return Err(err(&format!("/{}", esc(k)), format!("unknown policy element `{k}` (expected Version, Id, Statement)")));
+            return Err(err(
+                &format!("/{}", esc(k)),
+                format!("unknown policy element `{k}` (expected Version, Id, Statement)"),
+            ));
         }
     }
     let version = match obj.get("Version") {
@@ -361,10 +368,15 @@ fn strings(v: &Value, pointer: &str, what: &str) -> Result<Vec<Spanned<String>>,
             .enumerate()
             .map(|(i, it)| match it {
                 Value::String(s) => Ok(Spanned { value: s.clone(), pointer: format!("{pointer}/{i}") }),
-                other => Err(err(&format!("{pointer}/{i}"), format!("`{what}` entries must be strings, found {}", type_name(other)))),
+                other => Err(err(
+                    &format!("{pointer}/{i}"),
+                    format!("`{what}` entries must be strings, found {}", type_name(other)),
+                )),
             })
             .collect(),
-        other => Err(err(pointer, format!("`{what}` must be a string or an array of strings, found {}", type_name(other)))),
+        other => {
+            Err(err(pointer, format!("`{what}` must be a string or an array of strings, found {}", type_name(other))))
+        }
     }
 }
 
@@ -426,9 +438,9 @@ fn conditions(obj: &Map<String, Value>, base: &str) -> Result<(Vec<Condition>, O
     let mut out = Vec::new();
     for (op, keys) in m {
         let op_ptr = format!("{cp}/{}", esc(op));
-        let km = keys
-            .as_object()
-            .ok_or_else(|| err(&op_ptr, format!("condition operator `{op}` must map to an object of keys, found {}", type_name(keys))))?;
+        let km = keys.as_object().ok_or_else(|| {
+            err(&op_ptr, format!("condition operator `{op}` must map to an object of keys, found {}", type_name(keys)))
+        })?;
         let (qualifier, rest) = if let Some(r) = op.strip_prefix("ForAllValues:") {
             (Some(SetQualifier::ForAllValues), r)
         } else if let Some(r) = op.strip_prefix("ForAnyValue:") {
@@ -450,12 +462,23 @@ fn conditions(obj: &Map<String, Value>, base: &str) -> Result<(Vec<Condition>, O
                         Value::String(_) | Value::Bool(_) | Value::Number(_) => {
                             Ok(Spanned { value: it.clone(), pointer: format!("{ptr}/{i}") })
                         }
-                        other => Err(err(&format!("{ptr}/{i}"), format!("condition values must be strings, booleans or numbers, found {}", type_name(other)))),
+                        other => Err(err(
+                            &format!("{ptr}/{i}"),
+                            format!(
+                                "condition values must be strings, booleans or numbers, found {}",
+                                type_name(other)
+                            ),
+                        )),
                     })
                     .collect::<Result<Vec<_>, _>>()?,
-                Value::String(_) | Value::Bool(_) | Value::Number(_) => vec![Spanned { value: vals.clone(), pointer: ptr.clone() }],
+                Value::String(_) | Value::Bool(_) | Value::Number(_) => {
+                    vec![Spanned { value: vals.clone(), pointer: ptr.clone() }]
+                }
                 other => {
-                    return Err(err(&ptr, format!("condition values must be strings, booleans or numbers, found {}", type_name(other))))
+                    return Err(err(
+                        &ptr,
+                        format!("condition values must be strings, booleans or numbers, found {}", type_name(other)),
+                    ))
                 }
             };
             out.push(Condition {
@@ -474,11 +497,20 @@ fn conditions(obj: &Map<String, Value>, base: &str) -> Result<(Vec<Condition>, O
 }
 
 fn parse_statement(v: &Value, index: usize, pointer: String, kind: PolicyKind) -> Result<Statement, PolicyError> {
-    let obj = v.as_object().ok_or_else(|| err(&pointer, format!("a statement must be an object, found {}", type_name(v))))?;
+    let obj =
+        v.as_object().ok_or_else(|| err(&pointer, format!("a statement must be an object, found {}", type_name(v))))?;
     for k in obj.keys() {
         if !matches!(
             k.as_str(),
-            "Sid" | "Effect" | "Action" | "NotAction" | "Resource" | "NotResource" | "Principal" | "NotPrincipal" | "Condition"
+            "Sid"
+                | "Effect"
+                | "Action"
+                | "NotAction"
+                | "Resource"
+                | "NotResource"
+                | "Principal"
+                | "NotPrincipal"
+                | "Condition"
         ) {
             return Err(err(&format!("{pointer}/{}", esc(k)), format!("unknown statement element `{k}`")));
         }
@@ -486,24 +518,40 @@ fn parse_statement(v: &Value, index: usize, pointer: String, kind: PolicyKind) -
     let sid = match obj.get("Sid") {
         None => None,
         Some(Value::String(s)) => Some(Spanned { value: s.clone(), pointer: format!("{pointer}/Sid") }),
-        Some(o) => return Err(err(&format!("{pointer}/Sid"), format!("`Sid` must be a string, found {}", type_name(o)))),
+        Some(o) => {
+            return Err(err(&format!("{pointer}/Sid"), format!("`Sid` must be a string, found {}", type_name(o))))
+        }
     };
     let effect_pointer = format!("{pointer}/Effect");
     let effect = match obj.get("Effect") {
         Some(Value::String(s)) if s == "Allow" => Effect::Allow,
         Some(Value::String(s)) if s == "Deny" => Effect::Deny,
-        Some(Value::String(_)) => return Err(err(&effect_pointer, "`Effect` must be \"Allow\" or \"Deny\" (case-sensitive)")),
+        Some(Value::String(_)) => {
+            return Err(err(&effect_pointer, "`Effect` must be \"Allow\" or \"Deny\" (case-sensitive)"))
+        }
         Some(o) => return Err(err(&effect_pointer, format!("`Effect` must be a string, found {}", type_name(o)))),
         None => return Err(err(&pointer, "missing `Effect`")),
     };
-    let action = block(obj, &pointer, "Action", "NotAction")?.ok_or_else(|| err(&pointer, "missing `Action` or `NotAction`"))?;
+    let action =
+        block(obj, &pointer, "Action", "NotAction")?.ok_or_else(|| err(&pointer, "missing `Action` or `NotAction`"))?;
     let resource = block(obj, &pointer, "Resource", "NotResource")?;
     if resource.is_none() && kind != PolicyKind::Trust {
         return Err(err(&pointer, "missing `Resource` or `NotResource`"));
     }
     let principal = principals(obj, &pointer)?;
     let (conditions, condition_pointer) = conditions(obj, &pointer)?;
-    Ok(Statement { index, pointer, sid, effect, effect_pointer, action, resource, principal, conditions, condition_pointer })
+    Ok(Statement {
+        index,
+        pointer,
+        sid,
+        effect,
+        effect_pointer,
+        action,
+        resource,
+        principal,
+        conditions,
+        condition_pointer,
+    })
 }
 
 #[cfg(test)]
@@ -535,7 +583,8 @@ mod tests {
 
     #[test]
     fn single_statement_object() {
-        let p = parse(&json!({"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}), PolicyKind::Identity).unwrap();
+        let p = parse(&json!({"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}), PolicyKind::Identity)
+            .unwrap();
         assert_eq!(p.statements[0].pointer, "/Statement");
         assert!(p.version.is_none());
         assert!(p.statements[0].action.has_star());
@@ -550,8 +599,14 @@ mod tests {
             (json!({"Statement": [{"Effect": "allow", "Action": "s3:x", "Resource": "*"}]}), "/Statement/0/Effect"),
             (json!({"Statement": [{"Effect": "Allow", "Action": "s3:x"}]}), "/Statement/0"),
             (json!({"Statment": []}), "/Statment"),
-            (json!({"Statement": [{"Effect": "Allow", "Action": "s3:x", "Resource": "*", "Condition": {"StringEquals": {"k": {"secret": 1}}}}]}), "/Statement/0/Condition/StringEquals/k"),
-            (json!({"Statement": [{"Effect": "Allow", "Action": "s3:x", "Resource": "*", "Principal": "secret-value"}]}), "/Statement/0/Principal"),
+            (
+                json!({"Statement": [{"Effect": "Allow", "Action": "s3:x", "Resource": "*", "Condition": {"StringEquals": {"k": {"secret": 1}}}}]}),
+                "/Statement/0/Condition/StringEquals/k",
+            ),
+            (
+                json!({"Statement": [{"Effect": "Allow", "Action": "s3:x", "Resource": "*", "Principal": "secret-value"}]}),
+                "/Statement/0/Principal",
+            ),
         ];
         for (doc, ptr) in cases {
             let e = parse(&doc, PolicyKind::Identity).unwrap_err();

@@ -42,7 +42,8 @@ fn admin_policy_exits_1_with_location() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let v = json(&o);
     assert_eq!(v["schema_version"], 1);
-    let admin = v["findings"].as_array().unwrap().iter().find(|f| f["category"] == "full-admin").expect("full-admin finding");
+    let admin =
+        v["findings"].as_array().unwrap().iter().find(|f| f["category"] == "full-admin").expect("full-admin finding");
     assert_eq!(admin["severity"], "critical");
     assert_eq!(admin["location"]["file"], "bad/admin.json");
     assert!(admin["location"]["line"].as_u64().unwrap() >= 4);
@@ -98,7 +99,10 @@ fn every_format_renders() {
 
     let o = run(&["check", "--no-config", "--format", "junit", "bad/admin.json"], &fixtures());
     let x = stdout(&o);
-    assert!(x.starts_with("<?xml") && x.contains("<testsuite name=\"bad/admin.json\"") && x.contains("<failure"), "{x}");
+    assert!(
+        x.starts_with("<?xml") && x.contains("<testsuite name=\"bad/admin.json\"") && x.contains("<failure"),
+        "{x}"
+    );
 
     let o = run(&["check", "--no-config", "bad/admin.json"], &fixtures());
     let t = stdout(&o);
@@ -113,8 +117,11 @@ fn stdin_with_policy_type() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    std::io::Write::write_all(child.stdin.as_mut().unwrap(), std::fs::read(fixtures().join("bad/admin.json")).unwrap().as_slice())
-        .unwrap();
+    std::io::Write::write_all(
+        child.stdin.as_mut().unwrap(),
+        std::fs::read(fixtures().join("bad/admin.json")).unwrap().as_slice(),
+    )
+    .unwrap();
     let o = child.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(json(&o)["findings"].as_array().unwrap().iter().any(|f| f["category"] == "full-admin"));

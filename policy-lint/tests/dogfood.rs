@@ -26,6 +26,10 @@ fn own_terraform_passes_the_gate() {
         .collect();
     assert!(blocking.is_empty(), "policy-lint findings on terraform/:\n{}", blocking.join("\n"));
     assert!(v["errors"].as_array().unwrap().is_empty(), "inputs not checked: {}", v["errors"]);
-    assert!(v["metadata"]["policies"].as_u64().unwrap() >= 5, "too few policies found in terraform/: {}", v["metadata"]);
+    assert!(
+        v["metadata"]["policies"].as_u64().unwrap() >= 5,
+        "too few policies found in terraform/: {}",
+        v["metadata"]
+    );
     assert_eq!(o.status.code(), Some(0));
 }

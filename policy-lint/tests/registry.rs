@@ -75,7 +75,11 @@ fn categories_are_exactly_the_vocabulary() {
 #[test]
 fn codes_follow_the_convention_and_docs_are_complete() {
     for r in builtin_rules().rules() {
-        assert!(r.code.len() == 5 && r.code.starts_with("PL") && r.code[2..].chars().all(|c| c.is_ascii_digit()), "{}", r.code);
+        assert!(
+            r.code.len() == 5 && r.code.starts_with("PL") && r.code[2..].chars().all(|c| c.is_ascii_digit()),
+            "{}",
+            r.code
+        );
         assert!(!r.summary.trim().is_empty(), "{}: summary", r.code);
         assert!(!r.docs.what_it_does.trim().is_empty() && !r.docs.why_bad.trim().is_empty(), "{}: docs", r.code);
         assert!(!r.docs.remediation.trim().is_empty(), "{}: remediation", r.code);

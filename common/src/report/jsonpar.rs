@@ -51,10 +51,7 @@ pub(super) fn write_with_findings(
                         .enumerate()
                         .map(|(i, c)| s.spawn(move || render_chunk(c, first && i == 0)))
                         .collect();
-                    handles
-                        .into_iter()
-                        .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                        .collect()
+                    handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
                 });
                 for part in parts {
                     out.write_all(&part?)?;
