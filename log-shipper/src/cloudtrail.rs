@@ -87,7 +87,16 @@ struct Meta<'a> {
 /// Gunzip if the bytes are gzip, else return them.
 pub fn maybe_gunzip(bytes: &[u8]) -> Result<Cow<'_, [u8]>, std::io::Error> {
     if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::with_capacity(bytes.len() * 8);
+        // The trailer's ISIZE is the uncompressed size (mod 2^32) of a one-member file: sized
+        // from it, the output is not regrown and copied. Only a hint, capped against a forged
+        // trailer; a larger output still grows as needed.
+        let isize = bytes.len().checked_sub(4).map_or(0, |at| {
+            let mut w = [0u8; 4];
+            w.copy_from_slice(&bytes[at..]);
+            u32::from_le_bytes(w) as usize
+        });
+        let cap = isize.clamp(bytes.len().saturating_mul(8), bytes.len().saturating_mul(64).max(1 << 16)) + 1;
+        let mut out = Vec::with_capacity(cap);
         flate2::read::MultiGzDecoder::new(bytes).read_to_end(&mut out)?;
         Ok(Cow::Owned(out))
     } else {

@@ -56,11 +56,42 @@ fn field_len(len: usize) -> usize {
     1 + encoded_len_varint(len as u64) + len
 }
 
+/// Passes a precomputed `u64` through as its own hash.
+#[derive(Debug, Default)]
+struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A 64-bit hash of a partition key (eight bytes at a time).
+fn key_hash(pk: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ pk.len() as u64;
+    for c in pk.as_bytes().chunks(8) {
+        let mut w = [0u8; 8];
+        w[..c.len()].copy_from_slice(c);
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29);
+    }
+    h ^ (h >> 32)
+}
+
 /// Builds one aggregated record while tracking its exact encoded size.
 #[derive(Debug, Default)]
 pub struct Builder {
     record: AggregatedRecord,
-    pk_index: std::collections::HashMap<String, u64>,
+    /// Partition key hash → index of the first key with that hash in the table (a key whose
+    /// hash collides with another's is found by a scan of the table).
+    pk_index: std::collections::HashMap<u64, u64, std::hash::BuildHasherDefault<PassThrough>>,
     proto_len: usize,
 }
 
@@ -83,11 +114,21 @@ impl Builder {
         self.record.records.is_empty()
     }
 
+    /// The index of `pk` in the partition key table, if it is there.
+    fn key_index(&self, pk: &str, hash: u64) -> Option<u64> {
+        let table = &self.record.partition_key_table;
+        match self.pk_index.get(&hash) {
+            None => None,
+            Some(&i) if table.get(i as usize).is_some_and(|k| k == pk) => Some(i),
+            Some(_) => table.iter().position(|k| k == pk).map(|i| i as u64),
+        }
+    }
+
     /// Encoded size (magic + protobuf + MD5) the aggregate would have after adding this record.
     #[must_use]
     pub fn size_with(&self, pk: &str, data_len: usize) -> usize {
-        let (pk_cost, idx) = match self.pk_index.get(pk) {
-            Some(&i) => (0, i),
+        let (pk_cost, idx) = match self.key_index(pk, key_hash(pk)) {
+            Some(i) => (0, i),
             None => (field_len(pk.len()), self.record.partition_key_table.len() as u64),
         };
         let inner = 1 + encoded_len_varint(idx) + field_len(data_len);
@@ -103,12 +144,13 @@ impl Builder {
     /// Add a sub-record.
     pub fn push(&mut self, pk: &str, data: impl Into<bytes::Bytes>) {
         let data = data.into();
-        let idx = if let Some(&i) = self.pk_index.get(pk) {
+        let hash = key_hash(pk);
+        let idx = if let Some(i) = self.key_index(pk, hash) {
             i
         } else {
             let i = self.record.partition_key_table.len() as u64;
             self.record.partition_key_table.push(pk.to_string());
-            self.pk_index.insert(pk.to_string(), i);
+            self.pk_index.entry(hash).or_insert(i);
             self.proto_len += field_len(pk.len());
             i
         };
@@ -229,6 +271,29 @@ mod tests {
             assert_eq!(&s.partition_key, pk);
             assert_eq!(&s.data, data);
         }
+    }
+
+    /// A key whose hash collides with another key's still gets its own table entry, once.
+    #[test]
+    fn colliding_key_hashes_keep_keys_apart() {
+        let mut b = Builder::new();
+        b.push("a", b"1".to_vec());
+        // Pretend "c" hashes like "a" did: its slot points at "a".
+        b.pk_index.insert(key_hash("c"), 0);
+        let before = b.size();
+        assert_eq!(b.size_with("c", 1), b.size_with("new", 1) - field_len(3) + field_len(1));
+        b.push("c", b"2".to_vec());
+        b.push("c", b"3".to_vec());
+        b.push("a", b"4".to_vec());
+        assert!(b.size() > before);
+        assert_eq!(b.record.partition_key_table, ["a", "c"]);
+        let idx: Vec<u64> = b.record.records.iter().map(|r| r.partition_key_index).collect();
+        assert_eq!(idx, [0, 1, 1, 0]);
+        let predicted = b.size();
+        let bytes = b.finish();
+        assert_eq!(bytes.len(), predicted);
+        let keys: Vec<String> = decode(&bytes).unwrap().unwrap().into_iter().map(|s| s.partition_key).collect();
+        assert_eq!(keys, ["a", "c", "c", "a"]);
     }
 
     #[test]

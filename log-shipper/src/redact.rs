@@ -62,6 +62,61 @@ struct PatternRule {
     min_digits: usize,
     max_digits: usize,
     replacement: String,
+    /// For the digit patterns shipped in `rules/log-shipper/` (the exact pattern text, compiled
+    /// in ASCII mode): every match holds a [digit chain](max_digit_chain) of at least this many
+    /// digits, so a string without one cannot match. `None` for any other pattern.
+    chain_min: Option<usize>,
+}
+
+/// The shipped digit patterns and the shortest digit chain each of their matches contains.
+/// Every alternative starts with a digit at an ASCII word boundary (`\b\d`, or the `1` of
+/// `\+1\d{10}` right after `+`), and between two consecutive digits of a match there are at
+/// most two characters, each one of ` `, `-`, `.`, `)` (`[ \-]?` for cards and SINs,
+/// `\)?[ .\-]` for phones).
+const KNOWN_DIGIT_PATTERNS: [(&str, usize); 3] = [
+    (r"\b(?:\d[ \-]?){12,18}\d\b", 13),
+    (r"\b\d{3}[ \-]?\d{3}[ \-]?\d{3}\b", 9),
+    (r"(?:\+1[ .\-]?)?\(?\b\d{3}\)?[ .\-]\d{3}[ .\-]\d{4}\b|\+1\d{10}\b", 10),
+];
+
+/// The most digits in one chain of `s`: a chain starts at an ASCII digit at an ASCII word
+/// boundary (at the start, or after a byte that is not `[0-9A-Za-z_]`) and goes on through
+/// digits separated by at most two bytes, each one of ` `, `-`, `.`, `)`. Every match of a
+/// [`KNOWN_DIGIT_PATTERNS`] entry lies inside one chain (its first digit starts or continues
+/// one, and each next digit continues it), so a chain shorter than the entry's minimum rules
+/// the pattern out.
+fn max_digit_chain(s: &[u8]) -> usize {
+    let (mut best, mut cur) = (0usize, 0usize);
+    // Bytes since the last digit of the current chain, while they are all separators.
+    let mut gap = 0usize;
+    let mut prev_word = false;
+    for &c in s {
+        if c.is_ascii_digit() {
+            if cur > 0 && gap <= 2 {
+                cur += 1;
+            } else if !prev_word {
+                cur = 1;
+            } else {
+                cur = 0;
+            }
+            best = best.max(cur);
+            gap = 0;
+            prev_word = true;
+        } else {
+            if cur > 0 {
+                if matches!(c, b' ' | b'-' | b'.' | b')') {
+                    gap += 1;
+                    if gap > 2 {
+                        cur = 0;
+                    }
+                } else {
+                    cur = 0;
+                }
+            }
+            prev_word = c.is_ascii_alphanumeric() || c == b'_';
+        }
+    }
+    best
 }
 
 /// Compiled redaction rules plus per-rule hit counters.
@@ -171,6 +226,11 @@ impl Redactor {
                 "pattern" => {
                     let pat = param_str(r, "pattern").ok_or_else(|| perr("missing `pattern`".into()))?;
                     let regex = compile(pat).map_err(|e| perr(format!("invalid `pattern`: {e}")))?;
+                    let ascii = regex::RegexBuilder::new(pat).unicode(false).build().is_ok();
+                    let chain_min = KNOWN_DIGIT_PATTERNS
+                        .iter()
+                        .find(|(known, _)| ascii && *known == pat)
+                        .map(|&(_, n)| n);
                     let trigger = match param_str(r, "trigger") {
                         None | Some("") => Trigger::Always,
                         Some(t) if t.starts_with("digits:") => Trigger::Digits(
@@ -192,6 +252,7 @@ impl Redactor {
                         min_digits: param_usize(r, "min_digits", 0),
                         max_digits: param_usize(r, "max_digits", usize::MAX),
                         replacement: param_str(r, "replacement").unwrap_or("[REDACTED]").to_string(),
+                        chain_min,
                     });
                 }
                 "field" => {
@@ -347,40 +408,66 @@ impl Redactor {
         }
     }
 
-    /// Would [`redact_str`](Self::redact_str) change `s`? The same triggers, patterns and
-    /// validators, without counting hits or building the result. `chars` says which
+    /// Could `rule` match `s` at all? `false` only when its digit chain rules it out (see
+    /// [`max_digit_chain`]); `chain` caches the chain length for the other rules.
+    fn chain_allows(rule: &PatternRule, s: &str, chain: &mut Option<usize>) -> bool {
+        rule.chain_min.is_none_or(|n| *chain.get_or_insert_with(|| max_digit_chain(s.as_bytes())) >= n)
+    }
+
+    /// The cheap half of [`str_would_change`](Self::str_would_change): does any rule's
+    /// trigger fire (and, with `prefilter`, its digit chain allow a match)? `chars` says which
     /// one-character triggers occur anywhere in the payload (bit per rule).
-    fn str_would_change(&self, s: &str, chars: u64) -> bool {
+    fn may_fire(&self, s: &str, chars: u64, prefilter: bool) -> bool {
         let mut digits = None;
-        let mut triggered = false;
-        for (i, rule) in self.patterns.iter().enumerate() {
-            triggered |= match rule.trigger {
+        let mut chain = None;
+        self.patterns.iter().enumerate().any(|(i, rule)| {
+            let fired = match rule.trigger {
                 Trigger::Always => true,
                 Trigger::Char(c) => chars & (1 << i.min(63)) != 0 && s.contains(c),
                 Trigger::Digits(n) => *digits.get_or_insert_with(|| count_digits(s.as_bytes())) >= n,
             };
-        }
-        if !triggered || !self.any.as_ref().is_some_and(|r| r.is_match(s)) {
+            fired && (!prefilter || Self::chain_allows(rule, s, &mut chain))
+        })
+    }
+
+    /// The exact half: the combined regex, then each triggered rule with its validator.
+    fn confirm(&self, s: &str, prefilter: bool) -> bool {
+        if !self.any.as_ref().is_some_and(|r| r.is_match(s)) {
             return false;
         }
-        self.patterns
-            .iter()
-            .any(|rule| Self::triggered(rule, s) && rule.regex.find_iter(s).any(|m| Self::accept(rule, m.as_str())))
+        let mut chain = None;
+        self.patterns.iter().any(|rule| {
+            Self::triggered(rule, s)
+                && (!prefilter || Self::chain_allows(rule, s, &mut chain))
+                && rule.regex.find_iter(s).any(|m| Self::accept(rule, m.as_str()))
+        })
+    }
+
+    /// Would [`redact_str`](Self::redact_str) change `s`? The same triggers, patterns and
+    /// validators, without counting hits or building the result. `chars` says which
+    /// one-character triggers occur anywhere in the payload (bit per rule). The digit-chain
+    /// prefilter only skips rules that cannot match, so the answer is the same without it
+    /// (a property test compares both).
+    fn str_would_change(&self, s: &str, chars: u64) -> bool {
+        self.may_fire(s, chars, true) && self.confirm(s, true)
     }
 
     /// [`str_would_change`](Self::str_would_change) behind a small per-thread memo of short
     /// strings known to stay unchanged (account ids, ARNs, role and bucket names repeat in
     /// nearly every event). Exact: the memo holds the whole string and this redactor's id.
     fn str_would_change_memo(&self, s: &str, chars: u64) -> bool {
+        if !self.may_fire(s, chars, true) {
+            return false;
+        }
         if s.len() > MEMO_MAX_LEN || s.len() < self.memo_min_len {
-            return self.str_would_change(s, chars);
+            return self.confirm(s, true);
         }
         let slot = memo_slot(s.as_bytes());
         let known = MEMO.with(|m| m.borrow().get(slot).is_some_and(|(id, t)| *id == self.id && t.as_str() == s));
         if known {
             return false;
         }
-        let change = self.str_would_change(s, chars);
+        let change = self.confirm(s, true);
         if !change {
             MEMO.with(|m| {
                 let mut m = m.borrow_mut();
@@ -626,6 +713,42 @@ remediation = "c"
         assert!(!r.may_match_raw(r#"{"account":"123456789012","arn":"arn:aws:iam::123456789012:role/x","n":[1,2.5,-3e2]}"#));
     }
 
+    #[test]
+    fn digit_chains() {
+        for (text, want) in [
+            ("", 0),
+            ("123456789", 9),
+            ("a123456789", 0),
+            ("_123", 0),
+            ("é123", 3),
+            ("x 046 454 286 y", 9),
+            ("(514) 555-0199", 10),
+            ("514).555", 6),
+            ("514).-555", 3),
+            ("514 - 555", 3),
+            ("2026-11-23T19:05:00Z", 8),
+            ("arn:aws:iam::123456789012:role/x", 12),
+            ("AROA123456789012:task-5", 1),
+            ("+15145550199", 11),
+            ("1:2", 1),
+            ("12a34", 2),
+        ] {
+            assert_eq!(max_digit_chain(text.as_bytes()), want, "{text}");
+        }
+        // The prefilter is active for each shipped digit rule (and only those).
+        let r = redactor();
+        let mins: Vec<_> = r.patterns.iter().map(|p| (p.code.as_str(), p.chain_min)).collect();
+        assert_eq!(mins, [("LS101", None), ("LS102", Some(13)), ("LS103", Some(9)), ("LS104", Some(10))]);
+        // Strings the prefilter rules out, and PII it must let through.
+        for clean in ["2026-11-23T19:05:00Z", "ASIA1234567890123456", "cases/00001234/document-3.pdf"] {
+            assert!(!r.may_fire(clean, 0, true), "{clean}");
+            assert!(r.may_fire(clean, 0, false), "{clean}");
+        }
+        for pii in ["card 4111 1111 1111 1111", "sin 046-454-286", "(514) 555-0199", "+15145550199"] {
+            assert!(r.str_would_change(pii, 0), "{pii}");
+        }
+    }
+
     proptest::proptest! {
         /// The raw-text shortcut never skips a redaction: the output equals parsing and
         /// redacting every payload, for text built from the pieces the rules care about.
@@ -660,6 +783,42 @@ remediation = "c"
             let out = apply(&r, &json);
             let v: Value = serde_json::from_str(&out).unwrap();
             proptest::prop_assert!(!v["m"].as_str().unwrap().contains(card));
+        }
+
+        /// Every match of a shipped digit pattern lies inside a digit chain at least as long as
+        /// the pattern's minimum, so the prefilter never rules out a string the regex matches.
+        #[test]
+        fn digit_chain_bounds_every_match(s in "[0-9 .()+\\-a_:/Té@]{0,40}", parts in proptest::collection::vec(
+            proptest::sample::select(vec!["4111", "1111", "046", "454", "286", "514", "555", "0199", "1", "0",
+                "123456789012", " ", "-", ".", "(", ")", "+1", "+", "a", "_", ":", "é", "T", "--", ") "]), 0..20)) {
+            let r = redactor();
+            for text in [s.clone(), parts.concat()] {
+                for rule in r.patterns.iter() {
+                    if let Some(n) = rule.chain_min {
+                        if rule.regex.is_match(&text) {
+                            proptest::prop_assert!(max_digit_chain(text.as_bytes()) >= n, "{} {:?}", rule.code, text);
+                        }
+                    }
+                }
+            }
+        }
+
+        /// The decision with the prefilter is the decision without it (the regex run on every
+        /// string whose triggers fire), for every rule set.
+        #[test]
+        fn prefilter_keeps_the_decision(s in "[0-9 .()+\\-a_:/Té@x]{0,48}", parts in proptest::collection::vec(
+            proptest::sample::select(vec!["4111", "1111", "0000", "046", "454", "286", "514", "555", "0199", "5",
+                "12", "123456789012", " ", "-", ".", "(", ")", "+1", "+", "a", "Z", "_", ":", "/", "é", "@",
+                "jane.doe", "example.ca", "2026-11-23T19:05:00Z", "AROA", "cases/"]), 0..24),
+            disabled in proptest::sample::select(vec![vec![], vec!["LS102"], vec!["LS103"], vec!["LS104"], vec!["LS101", "LS103"]])) {
+            let disabled: Vec<String> = disabled.into_iter().map(str::to_string).collect();
+            let r = Redactor::new(&embedded_rules().unwrap(), &disabled, &[]).unwrap();
+            for text in [s.clone(), parts.concat()] {
+                let reference = r.may_fire(&text, u64::MAX, false) && r.confirm(&text, false);
+                proptest::prop_assert_eq!(r.str_would_change(&text, u64::MAX), reference, "{:?}", text);
+                proptest::prop_assert_eq!(r.str_would_change_memo(&text, u64::MAX), reference, "{:?}", text);
+                proptest::prop_assert_eq!(r.redact_str(&text).is_some(), reference, "{:?}", text);
+            }
         }
     }
 }
