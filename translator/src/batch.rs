@@ -430,8 +430,7 @@ fn read_input(
 ) -> Result<(), BatchError> {
     let mut seq = 0u64;
     let jobs_cap = opts.chunk_records.min(4096);
-    let mut chunk =
-        Chunk { seq, data: pool.take(CHUNK_BYTES / 4), jobs: Vec::with_capacity(jobs_cap), bytes_read: 0 };
+    let mut chunk = Chunk { seq, data: pool.take(CHUNK_BYTES / 4), jobs: Vec::with_capacity(jobs_cap), bytes_read: 0 };
     let flush = |chunk: &mut Chunk, seq: &mut u64| -> bool {
         let full = std::mem::replace(
             chunk,

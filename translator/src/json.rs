@@ -1,5 +1,10 @@
 //! The record parser: strict JSON (RFC 8259) into a borrowed tree.
 //!
+//! The tree lives in an [`Arena`] (one per worker, reset per record): strings and numbers are
+//! slices of the input (an escaped string is decoded once into the arena), objects and arrays
+//! are slices in the arena. Parsing a record allocates nothing on the heap once the arena has
+//! grown to the size of a record, and dropping the tree costs nothing.
+//!
 //! Why not `serde_json::Value`: the translator must reject duplicate keys (not keep the last),
 //! keep numbers exactly as written (integers above 2^53 and decimals are never rounded through
 //! `f64`), stop at a nesting limit before recursing further, and report where a problem is as a
@@ -14,17 +19,20 @@ use std::fmt::Write as _;
 
 use crate::error::{Code, FieldError};
 
-/// A parsed JSON value borrowing from the input where it can.
-#[derive(Clone, Debug, PartialEq)]
+/// Where a parsed tree lives: a bump arena, reset between documents.
+pub type Arena = bumpalo::Bump;
+
+/// A parsed JSON value borrowing from the input (and the [`Arena`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Value<'a> {
     Null,
     Bool(bool),
     /// The number exactly as written (validated JSON number grammar).
-    Number(Cow<'a, str>),
-    String(Cow<'a, str>),
-    Array(Vec<Value<'a>>),
+    Number(&'a str),
+    String(&'a str),
+    Array(&'a [Value<'a>]),
     /// Members in input order; keys are unique (duplicates are rejected while parsing).
-    Object(Vec<(Cow<'a, str>, Value<'a>)>),
+    Object(&'a [(&'a str, Value<'a>)]),
 }
 
 impl<'a> Value<'a> {
@@ -43,16 +51,16 @@ impl<'a> Value<'a> {
 
     /// Member `key` of an object.
     #[must_use]
-    pub fn get(&self, key: &str) -> Option<&Value<'a>> {
-        match self {
+    pub fn get(&self, key: &str) -> Option<&'a Value<'a>> {
+        match *self {
             Value::Object(m) => m.iter().find(|(k, _)| key_eq(k, key)).map(|(_, v)| v),
             _ => None,
         }
     }
 
     #[must_use]
-    pub fn as_str(&self) -> Option<&str> {
-        match self {
+    pub fn as_str(&self) -> Option<&'a str> {
+        match *self {
             Value::String(s) => Some(s),
             _ => None,
         }
@@ -119,22 +127,24 @@ impl ParseError {
     }
 }
 
-/// Parse one JSON document from bytes (UTF-8 is validated first; nothing is replaced).
-pub fn parse(input: &[u8], limits: Limits) -> Result<Value<'_>, ParseError> {
-    parse_with(input, limits, &mut Scratch::default())
+/// Parse one JSON document from bytes (UTF-8 is validated first; nothing is replaced) into
+/// `arena`.
+pub fn parse<'a>(input: &'a [u8], limits: Limits, arena: &'a Arena) -> Result<Value<'a>, ParseError> {
+    parse_with(input, limits, arena, &mut Scratch::default())
 }
 
-/// Parse one JSON document from text.
-pub fn parse_str(text: &str, limits: Limits) -> Result<Value<'_>, ParseError> {
-    parse_str_with(text, limits, &mut Scratch::default())
+/// Parse one JSON document from text into `arena`.
+pub fn parse_str<'a>(text: &'a str, limits: Limits, arena: &'a Arena) -> Result<Value<'a>, ParseError> {
+    parse_str_with(text, limits, arena, &mut Scratch::default())
 }
 
 /// Working buffers of the parser, kept between documents (one per worker) so that parsing
 /// a record does not grow fresh ones each time. Holds no data between calls.
 #[derive(Default)]
 pub struct Scratch {
-    members: Vec<(Cow<'static, str>, Value<'static>)>,
+    members: Vec<(&'static str, Value<'static>)>,
     items: Vec<Value<'static>>,
+    text: String,
 }
 
 /// An empty `Vec` of another lifetime reusing `v`'s allocation (in-place collection of an
@@ -145,7 +155,12 @@ fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
 }
 
 /// [`parse`] with reused working buffers.
-pub fn parse_with<'a>(input: &'a [u8], limits: Limits, scratch: &mut Scratch) -> Result<Value<'a>, ParseError> {
+pub fn parse_with<'a>(
+    input: &'a [u8],
+    limits: Limits,
+    arena: &'a Arena,
+    scratch: &mut Scratch,
+) -> Result<Value<'a>, ParseError> {
     let text = match std::str::from_utf8(input) {
         Ok(t) => t,
         Err(e) => {
@@ -157,17 +172,24 @@ pub fn parse_with<'a>(input: &'a [u8], limits: Limits, scratch: &mut Scratch) ->
             })
         }
     };
-    parse_str_with(text, limits, scratch)
+    parse_str_with(text, limits, arena, scratch)
 }
 
-fn parse_str_with<'a>(text: &'a str, limits: Limits, scratch: &mut Scratch) -> Result<Value<'a>, ParseError> {
+fn parse_str_with<'a>(
+    text: &'a str,
+    limits: Limits,
+    arena: &'a Arena,
+    scratch: &mut Scratch,
+) -> Result<Value<'a>, ParseError> {
     let mut p = Parser {
         s: text,
         b: text.as_bytes(),
         i: 0,
         limits,
+        arena,
         members: recycle(std::mem::take(&mut scratch.members)),
         items: recycle(std::mem::take(&mut scratch.items)),
+        text: std::mem::take(&mut scratch.text),
     };
     p.ws();
     let r = p.value(1).map_err(|e| e.finish());
@@ -176,6 +198,7 @@ fn parse_str_with<'a>(text: &'a str, limits: Limits, scratch: &mut Scratch) -> R
     let at = p.i;
     scratch.members = recycle(p.members);
     scratch.items = recycle(p.items);
+    scratch.text = p.text;
     let v = r?;
     if trailing {
         return Err(RawError::new(Code::ParseError, at, "unexpected data after the JSON value").finish());
@@ -221,11 +244,13 @@ struct Parser<'a> {
     b: &'a [u8],
     i: usize,
     limits: Limits,
+    arena: &'a Arena,
     /// Scratch stacks: members and items of the objects and arrays being read are collected
-    /// here and moved into an exactly sized `Vec` when the container closes (one allocation
-    /// per container instead of a growing one).
-    members: Vec<(Cow<'a, str>, Value<'a>)>,
+    /// here and copied into an exactly sized slice of the arena when the container closes.
+    members: Vec<(&'a str, Value<'a>)>,
     items: Vec<Value<'a>>,
+    /// Where an escaped string is decoded before it is copied into the arena.
+    text: String,
 }
 
 /// Index of the first byte at or after `i` that ends a plain run inside a string: `"`, `\`
@@ -351,10 +376,10 @@ impl<'a> Parser<'a> {
             }
         }
         self.i = i;
-        Ok(Value::Number(Cow::Borrowed(&self.s[start..i])))
+        Ok(Value::Number(&self.s[start..i]))
     }
 
-    fn string(&mut self) -> PResult<Cow<'a, str>> {
+    fn string(&mut self) -> PResult<&'a str> {
         // at '"'
         self.i += 1;
         let start = self.i;
@@ -369,7 +394,7 @@ impl<'a> Parser<'a> {
                 }
                 Some(b'"') => {
                     self.i = i + 1;
-                    return Ok(Cow::Borrowed(&self.s[start..i]));
+                    return Ok(&self.s[start..i]);
                 }
                 Some(b'\\') => break,
                 Some(&c) if c < 0x20 => {
@@ -378,8 +403,18 @@ impl<'a> Parser<'a> {
                 Some(_) => i += 1,
             }
         }
-        let mut out = String::with_capacity(i - start + 16);
+        let mut out = std::mem::take(&mut self.text);
+        out.clear();
         out.push_str(&self.s[start..i]);
+        let r = self.unescape(i, &mut out);
+        self.text = out;
+        r
+    }
+
+    /// The rest of a string that has escapes, from `i` (at a `\`), decoded into `out`, then
+    /// copied into the arena.
+    fn unescape(&mut self, mut i: usize, out: &mut String) -> PResult<&'a str> {
+        let b = self.b;
         loop {
             match b.get(i) {
                 None => {
@@ -388,7 +423,7 @@ impl<'a> Parser<'a> {
                 }
                 Some(b'"') => {
                     self.i = i + 1;
-                    return Ok(Cow::Owned(out));
+                    return Ok(self.arena.alloc_str(out));
                 }
                 Some(b'\\') => {
                     let esc = b.get(i + 1).ok_or_else(|| {
@@ -436,12 +471,7 @@ impl<'a> Parser<'a> {
                 Some(_) => {
                     // copy a run of plain bytes (char boundaries are preserved: we stop only at ASCII)
                     let run = i;
-                    while let Some(&c) = b.get(i) {
-                        if c == b'"' || c == b'\\' || c < 0x20 {
-                            break;
-                        }
-                        i += 1;
-                    }
+                    i = scan_plain(b, i);
                     out.push_str(&self.s[run..i]);
                 }
             }
@@ -481,7 +511,7 @@ impl<'a> Parser<'a> {
         self.ws();
         if self.b.get(self.i) == Some(&b']') {
             self.i += 1;
-            return Ok(Value::Array(Vec::new()));
+            return Ok(Value::Array(&[]));
         }
         let start = self.items.len();
         loop {
@@ -498,7 +528,8 @@ impl<'a> Parser<'a> {
                 Some(b',') => self.i += 1,
                 Some(b']') => {
                     self.i += 1;
-                    let items: Vec<Value<'a>> = self.items.drain(start..).collect();
+                    let items: &'a [Value<'a>] = self.arena.alloc_slice_copy(&self.items[start..]);
+                    self.items.truncate(start);
                     return Ok(Value::Array(items));
                 }
                 None => return Err(self.eof()),
@@ -513,7 +544,7 @@ impl<'a> Parser<'a> {
         self.ws();
         if self.b.get(self.i) == Some(&b'}') {
             self.i += 1;
-            return Ok(Value::Object(Vec::new()));
+            return Ok(Value::Object(&[]));
         }
         let start = self.members.len();
         loop {
@@ -527,7 +558,7 @@ impl<'a> Parser<'a> {
             let key = self.string()?;
             if self.members[start..].iter().any(|(k, _)| key_eq(k, &key)) {
                 let mut e = RawError::new(Code::DuplicateKey, key_at, "the same key appears twice in one object");
-                e.rev_path.push(key.into_owned());
+                e.rev_path.push(key.to_string());
                 return Err(e);
             }
             self.ws();
@@ -540,7 +571,7 @@ impl<'a> Parser<'a> {
             match self.value(depth + 1) {
                 Ok(v) => self.members.push((key, v)),
                 Err(mut e) => {
-                    e.rev_path.push(key.into_owned());
+                    e.rev_path.push(key.to_string());
                     return Err(e);
                 }
             }
@@ -549,7 +580,8 @@ impl<'a> Parser<'a> {
                 Some(b',') => self.i += 1,
                 Some(b'}') => {
                     self.i += 1;
-                    let members: Vec<(Cow<'a, str>, Value<'a>)> = self.members.drain(start..).collect();
+                    let members: &'a [(&'a str, Value<'a>)] = self.arena.alloc_slice_copy(&self.members[start..]);
+                    self.members.truncate(start);
                     return Ok(Value::Object(members));
                 }
                 None => return Err(self.eof()),
@@ -582,17 +614,19 @@ pub fn write_json_string(out: &mut String, s: &str) {
 mod tests {
     use super::*;
 
-    fn p(s: &str) -> Result<Value<'_>, ParseError> {
-        parse(s.as_bytes(), Limits::default())
+    fn p(s: &str) -> Result<Value<'static>, ParseError> {
+        let arena: &'static Arena = Box::leak(Box::default());
+        let s: &'static str = Box::leak(s.to_string().into_boxed_str());
+        parse(s.as_bytes(), Limits::default(), arena)
     }
 
     #[test]
     fn parses_nested_values_and_keeps_big_integers_exact() {
         let v = p(r#"{"a":[1,2.50,-3e2,true,null],"big":12345678901234567891,"s":"x\u00e9\ud83d\ude00\n"}"#).unwrap();
-        assert_eq!(v.get("big"), Some(&Value::Number(Cow::Borrowed("12345678901234567891"))));
+        assert_eq!(v.get("big"), Some(&Value::Number("12345678901234567891")));
         assert_eq!(v.get("s").and_then(Value::as_str), Some("xé😀\n"));
         let Some(Value::Array(a)) = v.get("a") else { panic!("array") };
-        assert_eq!(a[1], Value::Number(Cow::Borrowed("2.50")));
+        assert_eq!(a[1], Value::Number("2.50"));
     }
 
     #[test]
@@ -612,7 +646,7 @@ mod tests {
 
     #[test]
     fn invalid_utf8_reports_offset() {
-        let e = parse(b"{\"a\":\"\xff\"}", Limits::default()).unwrap_err();
+        let e = parse(b"{\"a\":\"\xff\"}", Limits::default(), &Arena::new()).unwrap_err();
         assert_eq!(e.code, Code::InvalidUtf8);
         assert_eq!(e.offset, 6);
     }
@@ -636,7 +670,9 @@ mod tests {
 
     #[test]
     fn plain_run_scan_finds_the_first_special_byte() {
-        let naive = |b: &[u8], i: usize| b[i..].iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).map_or(b.len(), |p| p + i);
+        let naive = |b: &[u8], i: usize| {
+            b[i..].iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).map_or(b.len(), |p| p + i)
+        };
         let specials = [b'"', b'\\', 0u8, 0x1f, b'\n'];
         let fillers = [b'a', 0x20, 0x7f, 0x80, 0xff, b'!', b'#', b'[', b']', 0x21, 0x5b, 0x5d, 0x60];
         for len in 0..40 {

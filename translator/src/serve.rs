@@ -324,7 +324,8 @@ async fn handle_inner(
     let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
         return too_large();
     };
-    let v = match json::parse(&bytes, Limits { max_depth: s.translator.settings.max_depth }) {
+    let arena = json::Arena::new();
+    let v = match json::parse(&bytes, Limits { max_depth: s.translator.settings.max_depth }, &arena) {
         Ok(v) => v,
         Err(e) => {
             let rej = Rejection::from(e);

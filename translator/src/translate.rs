@@ -100,73 +100,96 @@ impl Translator {
             tr: self.clone(),
             enc: Encryptor::new(self.provider.clone(), self.settings.data_key_uses),
             scratch: json::Scratch::default(),
+            arena: json::Arena::new(),
         }
     }
 }
+
+/// An arena that grew past this (a huge record) is replaced rather than kept for the next.
+const ARENA_KEEP: usize = 4 << 20;
 
 /// Per-thread translation state.
 pub struct Session {
     tr: Arc<Translator>,
     pub enc: Encryptor,
     scratch: json::Scratch,
+    /// Holds the parsed tree of the record being translated (reset per record).
+    arena: json::Arena,
 }
 
 impl Session {
+    fn reset_arena(&mut self) {
+        if self.arena.allocated_bytes() > ARENA_KEEP {
+            self.arena = json::Arena::new();
+        } else {
+            self.arena.reset();
+        }
+    }
+
     /// Translate one record (bytes of one JSON document).
     pub fn translate(&mut self, dir: Direction, input: &[u8]) -> Result<Output, TranslateError> {
+        self.reset_arena();
         let limits = Limits { max_depth: self.tr.settings.max_depth };
-        let v = json::parse_with(input, limits, &mut self.scratch).map_err(Rejection::from)?;
-        self.translate_value(dir, &v)
+        let v = json::parse_with(input, limits, &self.arena, &mut self.scratch).map_err(Rejection::from)?;
+        let mut json = Vec::with_capacity(4096);
+        let app = translate_value_into(&self.tr, &mut self.enc, dir, &v, &mut json)?;
+        Ok(output(json, app))
     }
 
     /// Translate an already parsed record (CSV rows arrive this way).
     pub fn translate_value(&mut self, dir: Direction, v: &Value<'_>) -> Result<Output, TranslateError> {
         let mut json = Vec::with_capacity(4096);
-        let app = self.translate_value_into(dir, v, &mut json)?;
-        let ids = RecordIds {
-            message_id: app.message_id.into_owned(),
-            member_id: app.member_id.into_owned(),
-            app_ref: app.app_ref.into_owned(),
-        };
-        Ok(Output { json, ids, warnings: app.warnings })
+        let app = translate_value_into(&self.tr, &mut self.enc, dir, v, &mut json)?;
+        Ok(output(json, app))
     }
 
     /// Translate one record, appending its JSON to `out` (nothing is appended when it is
     /// rejected). Returns the number of data-quality warnings. The batch path: no per-record
     /// output buffer.
     pub fn translate_into(&mut self, dir: Direction, input: &[u8], out: &mut Vec<u8>) -> Result<usize, TranslateError> {
+        self.reset_arena();
         let limits = Limits { max_depth: self.tr.settings.max_depth };
-        let v = json::parse_with(input, limits, &mut self.scratch).map_err(Rejection::from)?;
-        let app = self.translate_value_into(dir, &v, out)?;
+        let v = json::parse_with(input, limits, &self.arena, &mut self.scratch).map_err(Rejection::from)?;
+        let app = translate_value_into(&self.tr, &mut self.enc, dir, &v, out)?;
         Ok(app.warnings.len())
     }
+}
 
-    /// Validate `v`, write the output to `out` and give back the application read.
-    fn translate_value_into<'v>(
-        &mut self,
-        dir: Direction,
-        v: &'v Value<'_>,
-        out: &mut Vec<u8>,
-    ) -> Result<Application<'v>, TranslateError> {
-        let (sub, sub_root, res) = match (v.get("submission"), v.get("schema")) {
-            (Some(s), None) => (s, "/submission", v.get("result").filter(|r| !matches!(r, Value::Null))),
-            _ => (v, "", None),
-        };
-        let app = model::read_application(sub, sub_root)?;
-        match dir {
-            Direction::Inquiry => {
-                build_inquiry(&app, &self.tr.provider.token_keys().keys).write_json(out);
-            }
-            Direction::Case => {
-                let result = match res {
-                    Some(r) => Some(model::read_match(r, "/result", &app)?),
-                    None => None,
-                };
-                build_case(&app, result.as_ref(), &self.tr.settings, &mut self.enc)?.write_json(out);
-            }
+fn output(json: Vec<u8>, app: Application<'_>) -> Output {
+    let ids = RecordIds {
+        message_id: app.message_id.into_owned(),
+        member_id: app.member_id.into_owned(),
+        app_ref: app.app_ref.into_owned(),
+    };
+    Output { json, ids, warnings: app.warnings }
+}
+
+/// Validate `v`, write the output to `out` and give back the application read.
+fn translate_value_into<'v>(
+    tr: &Translator,
+    enc: &mut Encryptor,
+    dir: Direction,
+    v: &'v Value<'_>,
+    out: &mut Vec<u8>,
+) -> Result<Application<'v>, TranslateError> {
+    let (sub, sub_root, res) = match (v.get("submission"), v.get("schema")) {
+        (Some(s), None) => (s, "/submission", v.get("result").filter(|r| !matches!(r, Value::Null))),
+        _ => (v, "", None),
+    };
+    let app = model::read_application(sub, sub_root)?;
+    match dir {
+        Direction::Inquiry => {
+            build_inquiry(&app, &tr.provider.token_keys().keys).write_json(out);
         }
-        Ok(app)
+        Direction::Case => {
+            let result = match res {
+                Some(r) => Some(model::read_match(r, "/result", &app)?),
+                None => None,
+            };
+            build_case(&app, result.as_ref(), &tr.settings, enc)?.write_json(out);
+        }
     }
+    Ok(app)
 }
 
 // ------------------------------------------------------------------------------------------
@@ -344,7 +367,8 @@ fn keys(a: &Applicant, k: &TokenKey) -> Keys {
             let (civic, street) = normalize::address_line(&ad.line1);
             AddressKeys {
                 kind: ad.kind,
-                civic_street_postal: k.token_parts("civic_street_postal", &[&civic, "|", &street, "|", &ad.postal_code]),
+                civic_street_postal: k
+                    .token_parts("civic_street_postal", &[&civic, "|", &street, "|", &ad.postal_code]),
                 postal_unit: ad
                     .unit
                     .as_deref()
@@ -364,10 +388,8 @@ fn keys(a: &Applicant, k: &TokenKey) -> Keys {
         sin: a.sin.as_deref().map(|s| k.token_parts("sin", &[s])),
         dob: k.token_parts("dob", &[&dob]),
         name_dob: k.token_parts("name_dob", &[&given, "|", &family, "|", &dob]),
-        phon_name_dob: k.token_parts(
-            "phon_name_dob",
-            &[&normalize::soundex(&given), "|", &normalize::soundex(&family), "|", &dob],
-        ),
+        phon_name_dob: k
+            .token_parts("phon_name_dob", &[&normalize::soundex(&given), "|", &normalize::soundex(&family), "|", &dob]),
         family_dob_postal: k.token_parts("family_dob_postal", &[&family, "|", &dob, "|", postal]),
         initial_family_dob: k.token_parts("initial_family_dob", &[initial, "|", &family, "|", &dob]),
         name_part_dob,
@@ -1352,8 +1374,10 @@ mod tests {
     use crate::crypto::LocalKeyProvider;
 
     fn golden(name: &str) -> Vec<u8> {
-        std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name).join("input.json"))
-            .unwrap()
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name).join("input.json"),
+        )
+        .unwrap()
     }
 
     fn provider(keys: &str) -> Arc<dyn KeyProvider> {
@@ -1382,7 +1406,8 @@ mod tests {
             let p = provider(keys);
             let mut enc = Encryptor::new(p.clone(), 10);
             for input in inputs() {
-                let v = json::parse(&input, Limits::default()).unwrap();
+                let arena = json::Arena::new();
+                let v = json::parse(&input, Limits::default(), &arena).unwrap();
                 let (sub, root, res) = match (v.get("submission"), v.get("schema")) {
                     (Some(s), None) => (s, "/submission", v.get("result")),
                     _ => (&v, "", None),

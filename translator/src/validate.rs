@@ -69,7 +69,7 @@ pub struct Cx {
     pub warnings: Vec<FieldError>,
 }
 
-pub type Members<'v, 'a> = &'v [(Cow<'a, str>, Value<'a>)];
+pub type Members<'v, 'a> = &'v [(&'a str, Value<'a>)];
 
 impl Cx {
     pub fn err(&mut self, code: Code, p: &Ptr<'_>, message: impl Into<String>) {
@@ -108,7 +108,7 @@ impl Cx {
                 }
                 None
             }
-            Some(Value::Object(m)) => Some(m),
+            Some(Value::Object(m)) => Some(*m),
             Some(v) => {
                 self.type_err(p, "an object", v);
                 None
@@ -151,7 +151,7 @@ impl Cx {
     /// Item `i` of an array as an object.
     pub fn item<'v, 'a>(&mut self, v: &'v Value<'a>, p: &Ptr<'_>) -> Option<Members<'v, 'a>> {
         match v {
-            Value::Object(m) => Some(m),
+            Value::Object(m) => Some(*m),
             other => {
                 self.type_err(p, "an object", other);
                 None

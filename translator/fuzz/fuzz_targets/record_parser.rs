@@ -22,7 +22,8 @@ fn translator() -> &'static Arc<Translator> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(v) = parse(data, Limits::default()) {
+    let arena = translator::json::Arena::new();
+    if let Ok(v) = parse(data, Limits::default(), &arena) {
         // serde_json also rejects numbers whose magnitude overflows f64 (e.g. `1E999`); JSON allows
         // them and this parser keeps numbers as text, so that one difference is expected.
         if let Err(e) = serde_json::from_slice::<serde_json::Value>(data) {
