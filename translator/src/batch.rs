@@ -224,22 +224,10 @@ impl<R: Read> LineReader<R> {
     }
 }
 
-/// Position of the first `\n` (eight bytes at a time).
+/// Position of the first `\n` (vectorised).
+#[inline]
 fn memchr(b: &[u8]) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let mut i = 0;
-    while let Some(chunk) = b.get(i..i + 8) {
-        let mut w8 = [0u8; 8];
-        w8.copy_from_slice(chunk);
-        let w = u64::from_le_bytes(w8) ^ (LO * u64::from(b'\n'));
-        let m = w.wrapping_sub(LO) & !w & HI;
-        if m != 0 {
-            return Some(i + (m.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    b[i..].iter().position(|&c| c == b'\n').map(|p| p + i)
+    memchr::memchr(b'\n', b)
 }
 
 /// Buffers handed back by the writer and the workers for reuse, so steady state allocates

@@ -273,22 +273,24 @@ pub(crate) fn scan_plain(b: &[u8], mut i: usize) -> usize {
         }
         i += 8;
     }
-    // the last 0-7 bytes: padded with a plain byte and tested the same way
-    let rest = &b[i..];
-    if rest.is_empty() {
-        return i;
+    // the last 1-7 bytes
+    let n = b.len();
+    if i >= n {
+        return n;
     }
-    let mut w8 = [b'a'; 8];
-    w8[..rest.len()].copy_from_slice(rest);
-    let w = u64::from_le_bytes(w8);
-    let q = w ^ (LO * u64::from(b'"'));
-    let bs = w ^ (LO * u64::from(b'\\'));
-    let m = ((q.wrapping_sub(LO) & !q) | (bs.wrapping_sub(LO) & !bs) | (w.wrapping_sub(LO * 0x20) & !w)) & HI;
-    if m != 0 {
-        i + (m.trailing_zeros() / 8) as usize
-    } else {
-        b.len()
+    if n >= 8 {
+        // the last eight bytes, shifted so that byte `i` comes first: the bytes before `i`
+        // drop out (a special one there must not borrow into the test), and the zero bytes
+        // shifted in at the top are flagged, past the end (hence the `min`)
+        let mut w8 = [0u8; 8];
+        w8.copy_from_slice(&b[n - 8..]);
+        let w = u64::from_le_bytes(w8) >> ((i - (n - 8)) * 8);
+        let q = w ^ (LO * u64::from(b'"'));
+        let bs = w ^ (LO * u64::from(b'\\'));
+        let m = ((q.wrapping_sub(LO) & !q) | (bs.wrapping_sub(LO) & !bs) | (w.wrapping_sub(LO * 0x20) & !w)) & HI;
+        return (i + (m.trailing_zeros() / 8) as usize).min(n);
     }
+    b[i..].iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).map_or(n, |p| p + i)
 }
 
 type PResult<T> = Result<T, Box<RawError>>;
@@ -547,6 +549,9 @@ impl<'a> Parser<'a> {
             return Ok(Value::Object(&[]));
         }
         let start = self.members.len();
+        // one bit per (length, first byte) of the keys seen: a new key is compared with the
+        // others only when its bit is already set
+        let mut seen = 0u64;
         loop {
             self.ws();
             match self.b.get(self.i) {
@@ -556,11 +561,14 @@ impl<'a> Parser<'a> {
             }
             let key_at = self.i;
             let key = self.string()?;
-            if self.members[start..].iter().any(|(k, _)| key_eq(k, &key)) {
+            let bit =
+                1u64 << ((key.len().wrapping_mul(7) + usize::from(key.as_bytes().first().copied().unwrap_or(0))) & 63);
+            if seen & bit != 0 && self.members[start..].iter().any(|(k, _)| key_eq(k, key)) {
                 let mut e = RawError::new(Code::DuplicateKey, key_at, "the same key appears twice in one object");
                 e.rev_path.push(key.to_string());
                 return Err(e);
             }
+            seen |= bit;
             self.ws();
             match self.b.get(self.i) {
                 Some(b':') => self.i += 1,
@@ -634,6 +642,26 @@ mod tests {
         let e = p(r#"{"a":{"b":1,"b":2}}"#).unwrap_err();
         assert_eq!(e.code, Code::DuplicateKey);
         assert_eq!(e.pointer, "/a/b");
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_among_many_keys_whatever_their_length_and_first_byte() {
+        // 200 distinct keys share the 64 filter bits: all accepted, in order
+        let keys: Vec<String> = (0..200).map(|i| format!("k{i}")).collect();
+        let body: Vec<String> = keys.iter().map(|k| format!("\"{k}\":1")).collect();
+        let v = p(&format!("{{{}}}", body.join(","))).unwrap();
+        let Value::Object(m) = v else { panic!("object") };
+        assert_eq!(m.iter().map(|(k, _)| (*k).to_string()).collect::<Vec<_>>(), keys);
+        // a repeat of any one of them (escaped or not) is rejected with its pointer
+        for dup in ["k0", "k137", "k199"] {
+            let doc = format!("{{{},\"{dup}\":2}}", body.join(","));
+            let e = p(&doc).unwrap_err();
+            assert_eq!((e.code, e.pointer.as_str()), (Code::DuplicateKey, &*format!("/{dup}")));
+        }
+        let e = p(r#"{"ab":1,"b":2,"\u0061b":3}"#).unwrap_err();
+        assert_eq!((e.code, e.pointer.as_str()), (Code::DuplicateKey, "/ab"));
+        assert!(p(r#"{"":1,"a":2,"b":3}"#).is_ok());
+        assert_eq!(p(r#"{"":1,"":2}"#).unwrap_err().code, Code::DuplicateKey);
     }
 
     #[test]

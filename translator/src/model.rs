@@ -339,6 +339,9 @@ fn application<'v>(cx: &mut Cx, o: Members<'v, '_>, p: &Ptr<'_>) -> Option<Appli
         let pd = po.key("device");
         let device = cx.object(or, "device", &pd, false).map(|d| Device {
             ip: cx.raw_str(d, "ip", &pd.key("ip"), false).and_then(|s| match s.parse::<std::net::IpAddr>() {
+                // an IPv4 address that parses is already in canonical form (four decimal
+                // octets, no leading zeros: the parser accepts nothing else)
+                Ok(std::net::IpAddr::V4(_)) => Some(Cow::Borrowed(s)),
                 Ok(ip) => Some(Cow::Owned(ip.to_string())),
                 Err(_) => {
                     cx.err(Code::FieldFormat, &pd.key("ip"), "must be an IPv4 or IPv6 address");
@@ -948,4 +951,24 @@ fn match_result<'v>(cx: &mut Cx, o: Members<'v, '_>, p: &Ptr<'_>, app: &Applicat
         risk_band,
         matches,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    /// `ip` borrows an IPv4 address as written: that is only right if every string the
+    /// parser accepts is already what it would print.
+    #[test]
+    fn ipv4_addresses_that_parse_are_canonical() {
+        for s in ["0.0.0.0", "192.0.2.174", "255.255.255.255", "10.0.0.1", "1.22.133.4"] {
+            let ip: std::net::Ipv4Addr = s.parse().unwrap();
+            assert_eq!(ip.to_string(), s);
+        }
+        for octets in [[0u8, 0, 0, 0], [1, 2, 3, 4], [9, 10, 99, 100], [200, 255, 0, 7]] {
+            let s = std::net::Ipv4Addr::from(octets).to_string();
+            assert_eq!(s.parse::<std::net::IpAddr>().unwrap().to_string(), s);
+        }
+        for s in ["01.2.3.4", "1.2.3.04", "1.2.3", "1.2.3.4.5", " 1.2.3.4", "1.2.3.4 ", "+1.2.3.4", "256.1.1.1"] {
+            assert!(s.parse::<std::net::IpAddr>().is_err(), "{s}");
+        }
+    }
 }
