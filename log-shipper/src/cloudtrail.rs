@@ -87,17 +87,8 @@ struct Meta<'a> {
 /// Gunzip if the bytes are gzip, else return them.
 pub fn maybe_gunzip(bytes: &[u8]) -> Result<Cow<'_, [u8]>, std::io::Error> {
     if bytes.starts_with(&[0x1f, 0x8b]) {
-        // The trailer's ISIZE is the uncompressed size (mod 2^32) of a one-member file: sized
-        // from it, the output is not regrown and copied. Only a hint, capped against a forged
-        // trailer; a larger output still grows as needed.
-        let isize = bytes.len().checked_sub(4).map_or(0, |at| {
-            let mut w = [0u8; 4];
-            w.copy_from_slice(&bytes[at..]);
-            u32::from_le_bytes(w) as usize
-        });
-        let cap = isize.clamp(bytes.len().saturating_mul(8), bytes.len().saturating_mul(64).max(1 << 16)) + 1;
-        let mut out = Vec::with_capacity(cap);
-        flate2::read::MultiGzDecoder::new(bytes).read_to_end(&mut out)?;
+        let mut out = Vec::new();
+        gunzip_into(bytes, &mut out)?;
         Ok(Cow::Owned(out))
     } else {
         Ok(Cow::Borrowed(bytes))
@@ -258,10 +249,54 @@ pub fn envelope_from_event(raw: &RawValue) -> Envelope {
     e
 }
 
+thread_local! {
+    /// Gunzip output kept per thread: the envelopes own copies of their events, so the text of
+    /// one file is not needed after it is parsed, and the next file reuses its pages.
+    static GUNZIP_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Run `f` on the bytes, gunzipped first if they are gzip (into this thread's kept buffer).
+pub fn with_gunzipped<R>(bytes: &[u8], f: impl FnOnce(&[u8]) -> R) -> Result<R, std::io::Error> {
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        return Ok(f(bytes));
+    }
+    let mut buf = GUNZIP_BUF.with(|b| std::mem::take(&mut *b.borrow_mut()));
+    buf.clear();
+    let out = gunzip_into(bytes, &mut buf).map(|()| f(&buf));
+    // Keep ordinary sizes only: one huge file should not pin its memory in every thread.
+    if buf.capacity() <= 64 << 20 {
+        buf.clear();
+        GUNZIP_BUF.with(|b| *b.borrow_mut() = buf);
+    }
+    out
+}
+
 /// Parse a CloudTrail file (gzip or plain) into envelopes.
 pub fn parse_file(bytes: &[u8]) -> Result<Vec<Envelope>, FileError> {
-    let text = maybe_gunzip(bytes).map_err(FileError::Gzip)?;
-    let file: TrailFile<'_> = serde_json::from_slice(&text).map_err(|e| FileError::Json {
+    with_gunzipped(bytes, parse_text).map_err(FileError::Gzip)?
+}
+
+fn gunzip_into(bytes: &[u8], out: &mut Vec<u8>) -> Result<(), std::io::Error> {
+    let want = gunzip_capacity(bytes);
+    out.reserve(want.saturating_sub(out.len()));
+    flate2::read::MultiGzDecoder::new(bytes).read_to_end(out).map(|_| ())
+}
+
+/// Output capacity for gunzipping `bytes`: the trailer's ISIZE is the uncompressed size
+/// (mod 2^32) of a one-member file, so sized from it the output is not regrown and copied.
+/// Only a hint, capped against a forged trailer; a larger output still grows as needed.
+fn gunzip_capacity(bytes: &[u8]) -> usize {
+    let isize = bytes.len().checked_sub(4).map_or(0, |at| {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(&bytes[at..]);
+        u32::from_le_bytes(w) as usize
+    });
+    isize.clamp(bytes.len().saturating_mul(8), bytes.len().saturating_mul(64).max(1 << 16)) + 1
+}
+
+/// Parse the (plain) text of a CloudTrail file into envelopes.
+pub(crate) fn parse_text(text: &[u8]) -> Result<Vec<Envelope>, FileError> {
+    let file: TrailFile<'_> = serde_json::from_slice(text).map_err(|e| FileError::Json {
         line: e.line(),
         column: e.column(),
         message: e.to_string(),

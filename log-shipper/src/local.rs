@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::cloudtrail::{self, maybe_gunzip};
+use crate::cloudtrail;
 use crate::cwlogs;
 use crate::envelope::{content_id, Envelope, SourceKind};
 
@@ -118,14 +118,19 @@ fn line_envelope(raw: &RawValue) -> Envelope {
 pub fn read_file(path: &Path, format: InputFormat) -> Result<(Vec<Envelope>, Vec<BadLine>), LocalError> {
     let p = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| LocalError::Io { path: p.clone(), source })?;
-    let text = maybe_gunzip(&bytes).map_err(|source| LocalError::Io { path: p.clone(), source })?;
-    match resolve(path, format, &text) {
+    cloudtrail::with_gunzipped(&bytes, |text| read_text(path, &p, format, text))
+        .map_err(|source| LocalError::Io { path: p.clone(), source })?
+}
+
+fn read_text(path: &Path, p: &str, format: InputFormat, text: &[u8]) -> Result<(Vec<Envelope>, Vec<BadLine>), LocalError> {
+    let p = p.to_string();
+    match resolve(path, format, text) {
         InputFormat::Cloudtrail => {
-            let evs = cloudtrail::parse_file(&text).map_err(|source| LocalError::Trail { path: p, source })?;
+            let evs = cloudtrail::parse_text(text).map_err(|source| LocalError::Trail { path: p, source })?;
             Ok((evs, Vec::new()))
         }
         InputFormat::CwlSubscription => {
-            let evs = cwlogs::decode_subscription(&text, None)
+            let evs = cwlogs::decode_subscription(text, None)
                 .map_err(|source| LocalError::Subscription { path: p, source })?;
             Ok((evs.unwrap_or_default(), Vec::new()))
         }

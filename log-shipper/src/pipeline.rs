@@ -77,12 +77,12 @@ impl Transformer {
             return None;
         }
         let pk = self.key(&e);
-        let payload = std::mem::replace(&mut e.payload, serde_json::value::RawValue::NULL.to_owned());
-        e.payload = match self.redactor.redact_payload(payload) {
-            Ok((p, _)) => p,
+        match self.redactor.redacted(&e.payload) {
+            Ok(None) => {}
+            Ok(Some((p, _))) => e.payload = p,
             // Cannot happen for a RawValue; never ship what we could not check.
-            Err(_) => serde_json::value::to_raw_value("[REDACTED:unparseable]").ok()?,
-        };
+            Err(_) => e.payload = serde_json::value::to_raw_value("[REDACTED:unparseable]").ok()?,
+        }
         if let Some(s) = e.log_stream.take() {
             e.log_stream = Some(self.redactor.redact_str(&s).unwrap_or(s));
         }

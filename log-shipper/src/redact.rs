@@ -381,7 +381,7 @@ impl Redactor {
             Value::Object(o) => {
                 let mut n = 0;
                 for (k, x) in o.iter_mut() {
-                    if !self.fields.is_empty() && self.fields.contains(&k.to_ascii_lowercase()) {
+                    if !self.fields.is_empty() && self.key_is_sensitive(k, false) {
                         if x != &Value::String(self.field_replacement.clone()) {
                             *x = Value::String(self.field_replacement.clone());
                             self.hit(&self.field_code);
@@ -483,7 +483,9 @@ impl Redactor {
         change
     }
 
-    /// Is this object key (raw text between the quotes) one whose value LS105 replaces?
+    /// Is this object key (raw text between the quotes, or a decoded key with `escaped` false)
+    /// one whose value LS105 replaces? The names are stored ASCII-lowercased, so comparing them
+    /// ASCII-case-insensitively is the same as looking up the key's ASCII-lowercased form.
     fn key_is_sensitive(&self, raw_key: &str, escaped: bool) -> bool {
         if escaped {
             let decoded: Option<String> = serde_json::from_str(&format!("\"{raw_key}\"")).ok();
@@ -557,15 +559,21 @@ impl Redactor {
 
     /// Redact a raw JSON payload: unchanged (no parse) when no rule can fire.
     pub fn redact_payload(&self, raw: Box<RawValue>) -> Result<(Box<RawValue>, usize), serde_json::Error> {
+        Ok(self.redacted(&raw)?.unwrap_or((raw, 0)))
+    }
+
+    /// The redacted payload and the number of replacements, or `None` when nothing changes
+    /// (then the payload ships as it is).
+    pub fn redacted(&self, raw: &RawValue) -> Result<Option<(Box<RawValue>, usize)>, serde_json::Error> {
         if !self.may_match_raw(raw.get()) {
-            return Ok((raw, 0));
+            return Ok(None);
         }
         let mut v: Value = serde_json::from_str(raw.get())?;
         let n = self.redact_value(&mut v);
         if n == 0 {
-            return Ok((raw, 0));
+            return Ok(None);
         }
-        Ok((serde_json::value::to_raw_value(&v)?, n))
+        Ok(Some((serde_json::value::to_raw_value(&v)?, n)))
     }
 }
 
