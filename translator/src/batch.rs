@@ -224,6 +224,123 @@ impl<R: Read> LineReader<R> {
     }
 }
 
+/// Splits NDJSON into lines inside the caller's chunk buffer: input is read straight into it
+/// (no copy out of a reader's buffer) and each line is handed out as a range of it. Lines over
+/// the cap are cut at the cap, with the rest of the line hashed while it is skipped (never held).
+/// [`BlockLines::carry`] moves the bytes read ahead into the next chunk's buffer.
+pub struct BlockLines<R> {
+    inner: R,
+    block: u64,
+    /// `data[pos..]` has been read but not handed out yet.
+    pos: usize,
+    /// Input offset of `data[pos]`.
+    offset: u64,
+    line_no: u64,
+    eof: bool,
+    spill: Vec<u8>,
+}
+
+impl<R: Read> BlockLines<R> {
+    pub fn new(r: R) -> Self {
+        Self::with_block(r, 64 << 10)
+    }
+
+    /// With reads of at most `block` bytes.
+    pub fn with_block(inner: R, block: usize) -> Self {
+        Self { inner, block: block.max(1) as u64, pos: 0, offset: 0, line_no: 0, eof: false, spill: Vec::new() }
+    }
+
+    /// The next line (without `\n`/`\r\n`) as a range of `data`, reading into `data` as
+    /// needed; `None` at the end of input. A line over `cap` bytes keeps only its first `cap`
+    /// bytes (the hash in [`LineInfo`] covers it all), exactly as [`LineReader`] does.
+    pub fn next_line(
+        &mut self,
+        data: &mut Vec<u8>,
+        cap: usize,
+    ) -> io::Result<Option<(LineInfo, std::ops::Range<usize>)>> {
+        let start = self.pos;
+        let mut scan = start;
+        loop {
+            if let Some(k) = memchr(&data[scan..]) {
+                let nl = scan + k;
+                self.pos = nl + 1;
+                return Ok(Some(self.line(data, start, nl, cap)));
+            }
+            scan = data.len();
+            if data.len() - start > cap {
+                return self.oversize(data, start, cap).map(Some);
+            }
+            if self.eof {
+                if start == data.len() {
+                    return Ok(None);
+                }
+                self.pos = data.len();
+                return Ok(Some(self.line(data, start, data.len(), cap)));
+            }
+            if (&mut self.inner).take(self.block).read_to_end(data)? == 0 {
+                self.eof = true;
+            }
+        }
+    }
+
+    /// A whole line `data[start..end]` (newline excluded).
+    fn line(&mut self, data: &[u8], start: usize, end: usize, cap: usize) -> (LineInfo, std::ops::Range<usize>) {
+        self.line_no += 1;
+        let offset = self.offset;
+        self.offset += (end - start) as u64 + 1;
+        if end - start > cap {
+            let hash: [u8; 32] = Sha256::digest(&data[start..end]).into();
+            let info = LineInfo { line_no: self.line_no, offset, len: (end - start) as u64, oversize_hash: Some(hash) };
+            return (info, start..start + cap);
+        }
+        let end = if end > start && data[end - 1] == b'\r' { end - 1 } else { end };
+        (LineInfo { line_no: self.line_no, offset, len: (end - start) as u64, oversize_hash: None }, start..end)
+    }
+
+    /// The line starting at `data[start..]` is over the cap and not complete: keep `cap` bytes,
+    /// hash and skip the rest up to its newline; what follows the newline goes to `data`.
+    fn oversize(
+        &mut self,
+        data: &mut Vec<u8>,
+        start: usize,
+        cap: usize,
+    ) -> io::Result<(LineInfo, std::ops::Range<usize>)> {
+        let mut h = Sha256::new();
+        h.update(&data[start..]);
+        let mut len = (data.len() - start) as u64;
+        data.truncate(start + cap);
+        loop {
+            self.spill.clear();
+            let n = (&mut self.inner).take(self.block).read_to_end(&mut self.spill)?;
+            if n == 0 {
+                self.eof = true;
+                break;
+            }
+            if let Some(k) = memchr(&self.spill) {
+                h.update(&self.spill[..k]);
+                len += k as u64;
+                data.extend_from_slice(&self.spill[k + 1..]);
+                break;
+            }
+            h.update(&self.spill[..]);
+            len += n as u64;
+        }
+        self.line_no += 1;
+        let offset = self.offset;
+        self.offset += len + 1;
+        self.pos = start + cap;
+        let info = LineInfo { line_no: self.line_no, offset, len, oversize_hash: Some(h.finalize().into()) };
+        Ok((info, start..start + cap))
+    }
+
+    /// Move what was read ahead (`from[pos..]`) to the start of `to`, the next chunk's buffer.
+    pub fn carry(&mut self, from: &mut Vec<u8>, to: &mut Vec<u8>) {
+        to.extend_from_slice(&from[self.pos..]);
+        from.truncate(self.pos);
+        self.pos = 0;
+    }
+}
+
 /// Position of the first `\n` (vectorised).
 #[inline]
 fn memchr(b: &[u8]) -> Option<usize> {
@@ -434,38 +551,47 @@ fn read_input(
     };
     match opts.format {
         InputFormat::Ndjson => {
-            let mut lr = LineReader::new(input);
+            let mut lr = BlockLines::new(input);
             let mut index = 0u64;
             loop {
-                let start = chunk.data.len();
-                let Some(info) = lr.next_line(&mut chunk.data, opts.max_line).map_err(BatchError::Read)? else { break };
+                let Some((info, range)) = lr.next_line(&mut chunk.data, opts.max_line).map_err(BatchError::Read)?
+                else {
+                    break;
+                };
                 chunk.bytes_read += info.len + 1;
-                let blank = info.oversize_hash.is_none() && chunk.data[start..].iter().all(u8::is_ascii_whitespace);
-                if blank {
-                    chunk.data.truncate(start);
-                    continue;
+                let blank =
+                    info.oversize_hash.is_none() && chunk.data[range.clone()].iter().all(u8::is_ascii_whitespace);
+                if !blank {
+                    let mine = index % opts.shard.count == opts.shard.index;
+                    index += 1;
+                    summary.records_read += 1;
+                    if mine {
+                        chunk.jobs.push(Job {
+                            line: info.line_no,
+                            offset: info.offset,
+                            doc: range,
+                            raw: None,
+                            oversize: info.oversize_hash.map(|h| (info.len, h)),
+                            pre_rejected: None,
+                        });
+                    } else {
+                        summary.records_in_other_shards += 1;
+                    }
                 }
-                let mine = index % opts.shard.count == opts.shard.index;
-                index += 1;
-                summary.records_read += 1;
-                if !mine {
-                    summary.records_in_other_shards += 1;
-                    chunk.data.truncate(start);
-                    continue;
-                }
-                let end = chunk.data.len();
-                chunk.jobs.push(Job {
-                    line: info.line_no,
-                    offset: info.offset,
-                    doc: start..end,
-                    raw: None,
-                    oversize: info.oversize_hash.map(|h| (info.len, h)),
-                    pre_rejected: None,
-                });
-                if (chunk.jobs.len() >= opts.chunk_records || chunk.data.len() >= CHUNK_BYTES)
-                    && !flush(&mut chunk, &mut seq)
-                {
-                    return Ok(());
+                // skipped lines count too: the buffer holds them until the chunk is sent
+                if chunk.jobs.len() >= opts.chunk_records || chunk.data.len() >= CHUNK_BYTES {
+                    let mut next = Chunk {
+                        seq: seq + 1,
+                        data: pool.take(CHUNK_BYTES / 4),
+                        jobs: Vec::with_capacity(jobs_cap),
+                        bytes_read: 0,
+                    };
+                    lr.carry(&mut chunk.data, &mut next.data);
+                    let full = std::mem::replace(&mut chunk, next);
+                    seq += 1;
+                    if send_chunk(full, job_tx, tok_rx, abort).is_err() {
+                        return Ok(());
+                    }
                 }
             }
         }
@@ -648,6 +774,50 @@ mod tests {
         let l3 = lr.next_line(&mut buf, 100).unwrap().unwrap();
         assert_eq!((&buf[..], l3.line_no), (&b"b"[..], 3));
         assert!(lr.next_line(&mut buf, 100).unwrap().is_none());
+    }
+
+    /// Every line [`BlockLines`] gives (range contents, number, offset, length, hash) is what
+    /// [`LineReader`] gives, whatever the read size, the cap and where chunks are cut.
+    #[test]
+    fn block_lines_split_like_the_line_reader() {
+        let long = "y".repeat(300);
+        let inputs = [
+            String::new(),
+            "\n".to_string(),
+            "a".to_string(),
+            "a\n".to_string(),
+            "a\r\nbb\r\n\r\n\n  \nccc".to_string(),
+            format!("{long}\nshort\n{long}\r\n{long}"),
+            format!("x\r\n{}\r\n{}\n\r", "z".repeat(99), "w".repeat(100)),
+            format!("{}\n{long}{long}\nend\n", "q".repeat(101)),
+        ];
+        for input in &inputs {
+            for cap in [1, 5, 100, 101, 1000] {
+                let mut expected = Vec::new();
+                let mut lr = LineReader::new(input.as_bytes());
+                loop {
+                    let mut buf = Vec::new();
+                    let Some(info) = lr.next_line(&mut buf, cap).unwrap() else { break };
+                    expected.push((buf, info.line_no, info.offset, info.len, info.oversize_hash));
+                }
+                for block in [1, 2, 3, 7, 64, 1 << 16] {
+                    for cut_every in [1, 2, 5, usize::MAX] {
+                        let mut bl = BlockLines::with_block(input.as_bytes(), block);
+                        let mut data = Vec::new();
+                        let mut got = Vec::new();
+                        while let Some((info, r)) = bl.next_line(&mut data, cap).unwrap() {
+                            got.push((data[r].to_vec(), info.line_no, info.offset, info.len, info.oversize_hash));
+                            if got.len() % cut_every == 0 {
+                                let mut next = Vec::new();
+                                bl.carry(&mut data, &mut next);
+                                data = next;
+                            }
+                        }
+                        assert_eq!(got, expected, "input {input:?} cap {cap} block {block} cut {cut_every}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
