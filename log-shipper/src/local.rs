@@ -122,7 +122,12 @@ pub fn read_file(path: &Path, format: InputFormat) -> Result<(Vec<Envelope>, Vec
         .map_err(|source| LocalError::Io { path: p.clone(), source })?
 }
 
-fn read_text(path: &Path, p: &str, format: InputFormat, text: &[u8]) -> Result<(Vec<Envelope>, Vec<BadLine>), LocalError> {
+fn read_text(
+    path: &Path,
+    p: &str,
+    format: InputFormat,
+    text: &[u8],
+) -> Result<(Vec<Envelope>, Vec<BadLine>), LocalError> {
     let p = p.to_string();
     match resolve(path, format, text) {
         InputFormat::Cloudtrail => {

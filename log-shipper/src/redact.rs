@@ -86,6 +86,66 @@ const KNOWN_DIGIT_PATTERNS: [(&str, usize); 3] = [
 /// one, and each next digit continues it), so a chain shorter than the entry's minimum rules
 /// the pattern out.
 fn max_digit_chain(s: &[u8]) -> usize {
+    // Before the first digit at a word boundary no chain can start, so the scan starts there
+    // (in the same state: no chain, the byte before it not a word byte).
+    first_boundary_digit(s).map_or(0, |p| chain_scan(&s[p..]))
+}
+
+const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// High bit of each byte of `x` that lies in `lo..=hi` (ASCII bounds, `hi < 0x7f`).
+fn in_range(x: u64, lo: u8, hi: u8) -> u64 {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    let y = x & LO7;
+    // per byte, no carries (y < 0x80): >= lo, and not > hi, and not a non-ASCII byte
+    let ge = (y + LO * u64::from(0x80 - lo)) & HI;
+    let gt = (y + LO * u64::from(0x7f - hi)) & HI;
+    ge & !gt & !x & HI
+}
+
+/// High bit of each ASCII digit byte of `x`, and of each word byte (`[0-9A-Za-z_]`).
+fn digit_and_word(x: u64) -> (u64, u64) {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    let d = in_range(x, b'0', b'9');
+    // `| 0x20` folds A-Z onto a-z and moves no other ASCII byte into a-z.
+    let letters = in_range(x | (LO * 0x20), b'a', b'z') & !x;
+    let z = x ^ (LO * u64::from(b'_'));
+    let underscore = !(((z & LO7) + LO7) | z) & HI;
+    (d, d | letters | underscore)
+}
+
+/// Index of the first ASCII digit at an ASCII word boundary (at the start, or after a byte
+/// that is not `[0-9A-Za-z_]`), eight bytes at a time.
+fn first_boundary_digit(s: &[u8]) -> Option<usize> {
+    let mut prev_word = 0u64;
+    let mut chunks = s.chunks_exact(8);
+    let mut at = 0;
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let (d, word) = digit_and_word(u64::from_le_bytes(w));
+        // The word bit of the byte before each byte (little endian: one byte up).
+        let before = (word << 8) | prev_word;
+        let starts = d & !before;
+        if starts != 0 {
+            return Some(at + (starts.trailing_zeros() / 8) as usize);
+        }
+        prev_word = (word >> 56) & 0x80;
+        at += 8;
+    }
+    let mut prev = prev_word != 0;
+    for (i, &c) in chunks.remainder().iter().enumerate() {
+        if c.is_ascii_digit() && !prev {
+            return Some(at + i);
+        }
+        prev = c.is_ascii_alphanumeric() || c == b'_';
+    }
+    None
+}
+
+/// [`max_digit_chain`] by a plain scan of every byte.
+fn chain_scan(s: &[u8]) -> usize {
     let (mut best, mut cur) = (0usize, 0usize);
     // Bytes since the last digit of the current chain, while they are all separators.
     let mut gap = 0usize;
@@ -793,7 +853,17 @@ remediation = "c"
             proptest::prop_assert!(!v["m"].as_str().unwrap().contains(card));
         }
 
-        /// Every match of a shipped digit pattern lies inside a digit chain at least as long as
+        /// Skipping to the first digit at a word boundary changes no chain length.
+        #[test]
+        fn digit_chain_skip_is_exact(s in "[0-9 .()+\\-a_:/TéZz@`{\\[]{0,40}") {
+            proptest::prop_assert_eq!(max_digit_chain(s.as_bytes()), chain_scan(s.as_bytes()), "{:?}", s);
+            let first = s.bytes().enumerate().position(|(i, c)| {
+                c.is_ascii_digit() && (i == 0 || !(s.as_bytes()[i - 1].is_ascii_alphanumeric() || s.as_bytes()[i - 1] == b'_'))
+            });
+            proptest::prop_assert_eq!(first_boundary_digit(s.as_bytes()), first, "{:?}", s);
+        }
+
+    /// Every match of a shipped digit pattern lies inside a digit chain at least as long as
         /// the pattern's minimum, so the prefilter never rules out a string the regex matches.
         #[test]
         fn digit_chain_bounds_every_match(s in "[0-9 .()+\\-a_:/Té@]{0,40}", parts in proptest::collection::vec(
