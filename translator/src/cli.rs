@@ -472,9 +472,13 @@ fn s3_ctx(k: &KeyArgs, cfg: &Config) -> Result<S3Ctx> {
     Ok(S3Ctx { rt, client: aws_sdk_s3::Client::from_conf(b.build()) })
 }
 
+/// Buffer of file and stdout sinks. Batch writes whole chunks (hundreds of KiB), which a
+/// buffer smaller than a chunk passes straight to the file instead of copying them in first.
+const SINK_BUFFER: usize = 64 << 10;
+
 fn open_sink(target: &str, s3: Option<&S3Ctx>, sse: Option<&String>) -> Result<Sink> {
     if target == "-" {
-        return Ok(Sink::Stdout(std::io::BufWriter::with_capacity(1 << 20, std::io::stdout())));
+        return Ok(Sink::Stdout(std::io::BufWriter::with_capacity(SINK_BUFFER, std::io::stdout())));
     }
     if let Some((bucket, key)) = s3io::parse_url(target) {
         let s3 = s3.context("S3 client not initialised")?;
@@ -489,7 +493,7 @@ fn open_sink(target: &str, s3: Option<&S3Ctx>, sse: Option<&String>) -> Result<S
     let dest = PathBuf::from(target);
     let tmp = PathBuf::from(format!("{target}.partial-{}", std::process::id()));
     let f = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-    Ok(Sink::File { w: std::io::BufWriter::with_capacity(1 << 20, f), tmp, dest })
+    Ok(Sink::File { w: std::io::BufWriter::with_capacity(SINK_BUFFER, f), tmp, dest })
 }
 
 #[allow(clippy::too_many_lines)]
