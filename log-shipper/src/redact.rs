@@ -85,10 +85,93 @@ const KNOWN_DIGIT_PATTERNS: [(&str, usize); 3] = [
 /// [`KNOWN_DIGIT_PATTERNS`] entry lies inside one chain (its first digit starts or continues
 /// one, and each next digit continues it), so a chain shorter than the entry's minimum rules
 /// the pattern out.
+///
+/// Counted up to [`CHAIN_CAP`] (longer chains report the cap), enough for every minimum.
 fn max_digit_chain(s: &[u8]) -> usize {
     // Before the first digit at a word boundary no chain can start, so the scan starts there
     // (in the same state: no chain, the byte before it not a word byte).
-    first_boundary_digit(s).map_or(0, |p| chain_scan(&s[p..]))
+    first_boundary_digit(s).map_or(0, |p| chain_table_scan(&s[p..]))
+}
+
+/// Chains are counted up to this many digits: the largest minimum of [`KNOWN_DIGIT_PATTERNS`].
+const CHAIN_CAP: usize = 13;
+const _: () = {
+    let mut i = 0;
+    while i < KNOWN_DIGIT_PATTERNS.len() {
+        assert!(KNOWN_DIGIT_PATTERNS[i].1 <= CHAIN_CAP);
+        i += 1;
+    }
+};
+
+/// The chain scan as a table-driven state machine (no branches per byte). States: 0 = no chain,
+/// previous byte not a word byte (or the start); 1 = no chain, previous byte a word byte;
+/// `2 + 3 (k - 1) + g` = a chain of `k` digits (capped) and `g` separators since its last
+/// digit. Byte classes: 0 digit, 1 separator (` -.)`), 2 other non-word byte, 3 other word byte.
+const CHAIN_STATES: usize = 2 + 3 * CHAIN_CAP;
+
+const fn chain_state(k: usize, g: usize) -> u8 {
+    (2 + 3 * (k - 1) + g) as u8
+}
+
+static CHAIN_CLASS: [u8; 256] = {
+    let mut t = [2u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = if b.is_ascii_digit() {
+            0
+        } else if matches!(b, b' ' | b'-' | b'.' | b')') {
+            1
+        } else if b.is_ascii_alphanumeric() || b == b'_' {
+            3
+        } else {
+            2
+        };
+        c += 1;
+    }
+    t
+};
+
+static CHAIN_NEXT: [[u8; 4]; CHAIN_STATES] = {
+    let mut t = [[0u8; 4]; CHAIN_STATES];
+    t[0] = [chain_state(1, 0), 0, 0, 1];
+    // A digit right after a word byte starts no chain.
+    t[1] = [1, 0, 0, 1];
+    let mut k = 1;
+    while k <= CHAIN_CAP {
+        let next_k = if k < CHAIN_CAP { k + 1 } else { CHAIN_CAP };
+        let mut g = 0;
+        while g < 3 {
+            let sep = if g < 2 { chain_state(k, g + 1) } else { 0 };
+            t[chain_state(k, g) as usize] = [chain_state(next_k, 0), sep, 0, 1];
+            g += 1;
+        }
+        k += 1;
+    }
+    t
+};
+
+static CHAIN_LEN: [u8; CHAIN_STATES] = {
+    let mut t = [0u8; CHAIN_STATES];
+    let mut k = 1;
+    while k <= CHAIN_CAP {
+        let mut g = 0;
+        while g < 3 {
+            t[chain_state(k, g) as usize] = k as u8;
+            g += 1;
+        }
+        k += 1;
+    }
+    t
+};
+
+fn chain_table_scan(s: &[u8]) -> usize {
+    let (mut state, mut best) = (0u8, 0u8);
+    for &c in s {
+        state = CHAIN_NEXT[usize::from(state)][usize::from(CHAIN_CLASS[usize::from(c)])];
+        best = best.max(CHAIN_LEN[usize::from(state)]);
+    }
+    usize::from(best)
 }
 
 const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
@@ -144,7 +227,8 @@ fn first_boundary_digit(s: &[u8]) -> Option<usize> {
     None
 }
 
-/// [`max_digit_chain`] by a plain scan of every byte.
+/// [`max_digit_chain`] by a plain scan of every byte, uncapped (the reference in tests).
+#[cfg(test)]
 fn chain_scan(s: &[u8]) -> usize {
     let (mut best, mut cur) = (0usize, 0usize);
     // Bytes since the last digit of the current chain, while they are all separators.
@@ -192,6 +276,11 @@ pub struct Redactor {
     id: u64,
     /// Strings shorter than this fire no digit trigger, so they are not worth the memo.
     memo_min_len: usize,
+    /// Without an always-on rule and without any one-character trigger in the payload, a
+    /// string shorter than this (the smallest digit trigger) fires no rule.
+    short_len: usize,
+    /// Bits (as in `chars`) of the rules with a one-character trigger.
+    char_bits: u64,
     field_code: String,
     field_replacement: String,
     hits: Vec<(String, AtomicU64)>,
@@ -353,6 +442,20 @@ impl Redactor {
             })
             .min()
             .unwrap_or(0);
+        // An always-on rule fires on any string: then no string is short enough.
+        let short_len = patterns
+            .iter()
+            .filter_map(|p| match p.trigger {
+                Trigger::Digits(n) => Some(n),
+                Trigger::Always => Some(0),
+                Trigger::Char(_) => None,
+            })
+            .min()
+            .unwrap_or(usize::MAX);
+        let char_bits = patterns.iter().enumerate().fold(0u64, |bits, (i, p)| match p.trigger {
+            Trigger::Char(_) => bits | (1 << i.min(63)),
+            _ => bits,
+        });
         Ok(Self {
             patterns,
             fields,
@@ -360,6 +463,8 @@ impl Redactor {
             keys_by_len,
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             memo_min_len,
+            short_len,
+            char_bits,
             field_code,
             field_replacement,
             hits,
@@ -478,6 +583,11 @@ impl Redactor {
     /// trigger fire (and, with `prefilter`, its digit chain allow a match)? `chars` says which
     /// one-character triggers occur anywhere in the payload (bit per rule).
     fn may_fire(&self, s: &str, chars: u64, prefilter: bool) -> bool {
+        // Fewer bytes than the smallest digit trigger means fewer digits, and no one-character
+        // trigger (and no always-on rule) can fire: the loop below would say no.
+        if s.len() < self.short_len && chars & self.char_bits == 0 {
+            return false;
+        }
         let mut digits = None;
         let mut chain = None;
         self.patterns.iter().enumerate().any(|(i, rule)| {
@@ -730,6 +840,46 @@ mod tests {
         assert!(out.contains("[REDACTED:field]"));
     }
 
+    impl Redactor {
+        /// `may_fire` as it was written first: every rule's trigger, no shortcut, no prefilter.
+        fn may_fire_reference(&self, s: &str, chars: u64) -> bool {
+            self.patterns.iter().enumerate().any(|(i, rule)| match rule.trigger {
+                Trigger::Always => true,
+                Trigger::Char(c) => chars & (1 << i.min(63)) != 0 && s.contains(c),
+                Trigger::Digits(n) => s.bytes().filter(u8::is_ascii_digit).count() >= n,
+            })
+        }
+    }
+
+    /// A rule without a trigger runs on every string, short ones included.
+    #[test]
+    fn rule_without_trigger_sees_short_strings() {
+        let text = r#"code = "LS198"
+name = "word"
+category = "redaction"
+severity = "high"
+evaluator = "pattern"
+summary = "s"
+[params]
+pattern = "hush"
+replacement = "[REDACTED:hush]"
+[docs]
+what_it_does = "a"
+why_bad = "b"
+remediation = "c"
+"#;
+        let rules = RuleSet::from_sources([("LS198-word.toml", text)]).unwrap();
+        let r = Redactor::new(&rules, &[], &[]).unwrap();
+        assert_eq!(r.short_len, 0);
+        assert!(r.str_would_change("hush", 0));
+        assert_eq!(apply(&r, r#"{"m":"hush"}"#), r#"{"m":"[REDACTED:hush]"}"#);
+        // The shipped rules: short strings without `@` in the payload are skipped.
+        let shipped = redactor();
+        assert_eq!(shipped.short_len, 9);
+        assert!(!shipped.may_fire("a@b.ca", 0, true));
+        assert!(shipped.may_fire("a@b.ca", u64::MAX, true));
+    }
+
     #[test]
     fn bad_rule_params_are_errors() {
         let text = r#"code = "LS199"
@@ -798,6 +948,7 @@ remediation = "c"
             ("arn:aws:iam::123456789012:role/x", 12),
             ("AROA123456789012:task-5", 1),
             ("+15145550199", 11),
+            ("4111 1111 1111 1111 111", CHAIN_CAP),
             ("1:2", 1),
             ("12a34", 2),
         ] {
@@ -856,7 +1007,8 @@ remediation = "c"
         /// Skipping to the first digit at a word boundary changes no chain length.
         #[test]
         fn digit_chain_skip_is_exact(s in "[0-9 .()+\\-a_:/TéZz@`{\\[]{0,40}") {
-            proptest::prop_assert_eq!(max_digit_chain(s.as_bytes()), chain_scan(s.as_bytes()), "{:?}", s);
+            proptest::prop_assert_eq!(max_digit_chain(s.as_bytes()), chain_scan(s.as_bytes()).min(CHAIN_CAP), "{:?}", s);
+            proptest::prop_assert_eq!(chain_table_scan(s.as_bytes()), chain_scan(s.as_bytes()).min(CHAIN_CAP), "{:?}", s);
             let first = s.bytes().enumerate().position(|(i, c)| {
                 c.is_ascii_digit() && (i == 0 || !(s.as_bytes()[i - 1].is_ascii_alphanumeric() || s.as_bytes()[i - 1] == b'_'))
             });
@@ -896,6 +1048,12 @@ remediation = "c"
                 proptest::prop_assert_eq!(r.str_would_change(&text, u64::MAX), reference, "{:?}", text);
                 proptest::prop_assert_eq!(r.str_would_change_memo(&text, u64::MAX), reference, "{:?}", text);
                 proptest::prop_assert_eq!(r.redact_str(&text).is_some(), reference, "{:?}", text);
+                // `chars` as the walk computes it: a character's bit is set whenever the string
+                // (part of the payload) holds it, and clear without any in the payload.
+                let chars = if text.contains('@') { u64::MAX } else { 0 };
+                let plain = r.may_fire_reference(&text, chars) && r.confirm(&text, false);
+                proptest::prop_assert_eq!(r.str_would_change(&text, chars), plain, "{:?}", text);
+                proptest::prop_assert_eq!(r.str_would_change_memo(&text, chars), plain, "{:?}", text);
             }
         }
     }
