@@ -553,11 +553,7 @@ fn read_input(
         InputFormat::Ndjson => {
             let mut lr = BlockLines::new(input);
             let mut index = 0u64;
-            loop {
-                let Some((info, range)) = lr.next_line(&mut chunk.data, opts.max_line).map_err(BatchError::Read)?
-                else {
-                    break;
-                };
+            while let Some((info, range)) = lr.next_line(&mut chunk.data, opts.max_line).map_err(BatchError::Read)? {
                 chunk.bytes_read += info.len + 1;
                 let blank =
                     info.oversize_hash.is_none() && chunk.data[range.clone()].iter().all(u8::is_ascii_whitespace);

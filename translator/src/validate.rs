@@ -225,7 +225,7 @@ impl Cx {
                     );
                     return None;
                 }
-                Some(s.as_ref())
+                Some(*s)
             }
             Some(v) => {
                 self.type_err(p, "a string", v);
