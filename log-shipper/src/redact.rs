@@ -487,7 +487,7 @@ impl Redactor {
         match rule.trigger {
             Trigger::Always => true,
             Trigger::Char(c) => s.contains(c),
-            Trigger::Digits(n) => s.bytes().filter(u8::is_ascii_digit).count() >= n,
+            Trigger::Digits(n) => count_digits(s.as_bytes()) >= n,
         }
     }
 
@@ -507,16 +507,22 @@ impl Redactor {
     #[must_use]
     pub fn redact_str(&self, s: &str) -> Option<String> {
         let mut cur: Option<String> = None;
+        // The digit chain of the current text (reset whenever a rule rewrites it).
+        let mut chain = None;
         for rule in &self.patterns {
             let text = cur.as_deref().unwrap_or(s);
-            if !Self::triggered(rule, text) {
+            // A rule whose pattern cannot match (its digit chain is too short) changes nothing.
+            if !Self::triggered(rule, text) || !Self::chain_allows(rule, text, &mut chain) {
                 continue;
             }
-            let mut out = String::with_capacity(text.len());
+            let mut out = String::new();
             let mut last = 0;
             let mut changed = false;
             for m in rule.regex.find_iter(text) {
                 if Self::accept(rule, m.as_str()) {
+                    if !changed {
+                        out.reserve(text.len() + rule.replacement.len());
+                    }
                     out.push_str(&text[last..m.start()]);
                     out.push_str(&rule.replacement);
                     last = m.end();
@@ -527,6 +533,7 @@ impl Redactor {
             if changed {
                 out.push_str(&text[last..]);
                 cur = Some(out);
+                chain = None;
             }
         }
         cur
@@ -841,6 +848,33 @@ mod tests {
     }
 
     impl Redactor {
+        /// `redact_str` without the digit-chain prefilter: every triggered rule's regex runs.
+        fn redact_str_reference(&self, s: &str) -> Option<String> {
+            let mut cur: Option<String> = None;
+            for rule in &self.patterns {
+                let text = cur.as_deref().unwrap_or(s);
+                if !Self::triggered(rule, text) {
+                    continue;
+                }
+                let mut out = String::new();
+                let mut last = 0;
+                let mut changed = false;
+                for m in rule.regex.find_iter(text) {
+                    if Self::accept(rule, m.as_str()) {
+                        out.push_str(&text[last..m.start()]);
+                        out.push_str(&rule.replacement);
+                        last = m.end();
+                        changed = true;
+                    }
+                }
+                if changed {
+                    out.push_str(&text[last..]);
+                    cur = Some(out);
+                }
+            }
+            cur
+        }
+
         /// `may_fire` as it was written first: every rule's trigger, no shortcut, no prefilter.
         fn may_fire_reference(&self, s: &str, chars: u64) -> bool {
             self.patterns.iter().enumerate().any(|(i, rule)| match rule.trigger {
@@ -1048,6 +1082,7 @@ remediation = "c"
                 proptest::prop_assert_eq!(r.str_would_change(&text, u64::MAX), reference, "{:?}", text);
                 proptest::prop_assert_eq!(r.str_would_change_memo(&text, u64::MAX), reference, "{:?}", text);
                 proptest::prop_assert_eq!(r.redact_str(&text).is_some(), reference, "{:?}", text);
+                proptest::prop_assert_eq!(r.redact_str(&text), r.redact_str_reference(&text), "{:?}", text);
                 // `chars` as the walk computes it: a character's bit is set whenever the string
                 // (part of the payload) holds it, and clear without any in the payload.
                 let chars = if text.contains('@') { u64::MAX } else { 0 };
