@@ -324,7 +324,8 @@ async fn handle_inner(
     let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
         return too_large();
     };
-    let arena = json::Arena::new();
+    // one allocation for the tree of a typical record (a few KiB); grows for larger bodies
+    let arena = json::Arena::with_capacity(16 << 10);
     let v = match json::parse(&bytes, Limits { max_depth: s.translator.settings.max_depth }, &arena) {
         Ok(v) => v,
         Err(e) => {
