@@ -355,15 +355,17 @@ struct BufPool {
 }
 
 impl BufPool {
+    /// A cleared buffer of at least `min_capacity` (and at least [`POOL_BUF`]) bytes. Buffers
+    /// are never grown in place: `realloc` would copy the old contents, which are garbage here.
     fn take(&self, min_capacity: usize) -> Vec<u8> {
+        let need = min_capacity.max(POOL_BUF);
         let b = self.free.lock().ok().and_then(|mut f| f.pop());
         match b {
-            Some(mut b) => {
+            Some(mut b) if b.capacity() >= need => {
                 b.clear();
-                b.reserve(min_capacity);
                 b
             }
-            None => Vec::with_capacity(min_capacity),
+            _ => Vec::with_capacity(need),
         }
     }
 
@@ -521,6 +523,10 @@ fn send_chunk(chunk: Chunk, job_tx: &SyncSender<Chunk>, tok_rx: &Receiver<()>, a
 }
 
 const CHUNK_BYTES: usize = 4 << 20;
+
+/// Smallest buffer the pool hands out: input chunks and their outputs fit without growing
+/// (256 records of a few KiB), so buffers are interchangeable between the two uses.
+const POOL_BUF: usize = 2 << 20;
 
 #[allow(clippy::too_many_arguments)]
 fn read_input(

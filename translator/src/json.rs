@@ -145,6 +145,8 @@ pub struct Scratch {
     members: Vec<(&'static str, Value<'static>)>,
     items: Vec<Value<'static>>,
     text: String,
+    /// Whether the last document parsed was [`is_clean`].
+    pub clean: bool,
 }
 
 /// An empty `Vec` of another lifetime reusing `v`'s allocation (in-place collection of an
@@ -181,10 +183,13 @@ fn parse_str_with<'a>(
     arena: &'a Arena,
     scratch: &mut Scratch,
 ) -> Result<Value<'a>, ParseError> {
+    let clean = is_clean(text.as_bytes());
+    scratch.clean = clean;
     let mut p = Parser {
         s: text,
         b: text.as_bytes(),
         i: 0,
+        clean,
         limits,
         arena,
         members: recycle(std::mem::take(&mut scratch.members)),
@@ -243,6 +248,8 @@ struct Parser<'a> {
     s: &'a str,
     b: &'a [u8],
     i: usize,
+    /// The whole document is [`is_clean`]: a string ends at the next `"`.
+    clean: bool,
     limits: Limits,
     arena: &'a Arena,
     /// Scratch stacks: members and items of the objects and arrays being read are collected
@@ -251,6 +258,34 @@ struct Parser<'a> {
     items: Vec<Value<'a>>,
     /// Where an escaped string is decoded before it is copied into the arena.
     text: String,
+}
+
+/// No backslash and no control character anywhere in `b`. In such a document (once parsed)
+/// every string is the exact text between its quotes, and it, or any part of it, can be
+/// written as a JSON string without escaping. One branch-free pass (vectorised).
+#[inline]
+#[must_use]
+pub fn is_clean(b: &[u8]) -> bool {
+    b.iter().fold(0u8, |acc, &c| acc | u8::from(c < 0x20) | u8::from(c == b'\\')) == 0
+}
+
+/// Index of the first `"` at or after `i` (`b.len()` when there is none). Eight bytes at a
+/// time, like [`scan_plain`], with one test instead of three.
+#[inline]
+fn scan_quote(b: &[u8], mut i: usize) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut w8 = [0u8; 8];
+        w8.copy_from_slice(chunk);
+        let q = u64::from_le_bytes(w8) ^ (LO * u64::from(b'"'));
+        let m = q.wrapping_sub(LO) & !q & HI;
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    b[i..].iter().position(|&c| c == b'"').map_or(b.len(), |p| p + i)
 }
 
 /// Index of the first byte at or after `i` that ends a plain run inside a string: `"`, `\`
@@ -386,6 +421,16 @@ impl<'a> Parser<'a> {
         self.i += 1;
         let start = self.i;
         let b = self.b;
+        if self.clean {
+            // no escape or control character anywhere: the string ends at the next quote
+            let i = scan_quote(b, start);
+            if i == b.len() {
+                self.i = i;
+                return Err(self.eof());
+            }
+            self.i = i + 1;
+            return Ok(&self.s[start..i]);
+        }
         // fast path: no escapes
         let mut i = scan_plain(b, self.i);
         loop {
@@ -724,5 +769,52 @@ mod tests {
     fn pointer_escapes_special_characters() {
         let e = p(r#"{"a/b":{"c~d":[}}"#).unwrap_err();
         assert_eq!(e.pointer, "/a~1b/c~0d/0");
+    }
+
+    fn collect_strings<'a>(v: &Value<'a>, out: &mut Vec<&'a str>) {
+        match v {
+            Value::String(s) => out.push(s),
+            Value::Array(a) => a.iter().for_each(|x| collect_strings(x, out)),
+            Value::Object(m) => m.iter().for_each(|(k, x)| {
+                out.push(k);
+                collect_strings(x, out);
+            }),
+            _ => {}
+        }
+    }
+
+    proptest::proptest! {
+        /// The clean-document fast paths (string end at the next quote; strings written
+        /// without escaping) agree with serde_json on documents with and without escapes.
+        #[test]
+        fn clean_and_escaped_documents_parse_and_write_like_serde_json(
+            strings in proptest::collection::vec("[a-z \"\\\\/\u{0}-\u{1f}é😀\u{7f}]{0,12}", 1..6),
+            raw_tab in proptest::bool::ANY,
+        ) {
+            let mut doc = serde_json::to_string(&serde_json::json!({ "k": strings, "o": { "x": strings[0] } })).unwrap();
+            if raw_tab {
+                doc = doc.replacen(':', ":\t", 1);
+            }
+            let arena = Arena::new();
+            let mut scratch = Scratch::default();
+            let v = parse_with(doc.as_bytes(), Limits::default(), &arena, &mut scratch).unwrap();
+            proptest::prop_assert_eq!(scratch.clean, is_clean(doc.as_bytes()));
+            proptest::prop_assert_eq!(v.to_serde(), serde_json::from_str::<serde_json::Value>(&doc).unwrap());
+            let _clean = scratch.clean.then(|| crate::jsonw::CleanInput::new(doc.as_bytes()));
+            let mut found = Vec::new();
+            collect_strings(&v, &mut found);
+            for s in found {
+                let mut out = Vec::new();
+                crate::jsonw::string(&mut out, s);
+                proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(s).unwrap());
+            }
+        }
+    }
+
+    #[test]
+    fn truncated_clean_string_is_an_end_of_input_error() {
+        let e = p(r#"{"a":"xyz"#).unwrap_err();
+        assert_eq!(e.code, Code::ParseError);
+        assert!(e.message.contains("truncated"), "{}", e.message);
     }
 }

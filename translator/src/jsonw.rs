@@ -6,10 +6,49 @@
 //! plain bytes at once. Keys are static identifiers and are written as they are. Tests compare
 //! it with serde_json.
 
+use std::cell::Cell;
+
+thread_local! {
+    /// Address range of the record being translated when it is [`crate::json::is_clean`]
+    /// (empty otherwise): strings that lie inside it need no escaping.
+    static CLEAN_INPUT: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+}
+
+/// While alive, strings that are slices of `input` are copied without looking for
+/// characters to escape. Only for a document that [`crate::json::is_clean`] accepted and that
+/// was parsed: its strings are then the plain text between their quotes.
+pub struct CleanInput(());
+
+impl CleanInput {
+    #[must_use]
+    pub fn new(input: &[u8]) -> Self {
+        debug_assert!(crate::json::is_clean(input));
+        let lo = input.as_ptr() as usize;
+        CLEAN_INPUT.with(|c| c.set((lo, lo + input.len())));
+        CleanInput(())
+    }
+}
+
+impl Drop for CleanInput {
+    fn drop(&mut self) {
+        CLEAN_INPUT.with(|c| c.set((0, 0)));
+    }
+}
+
 /// Append `s` as a JSON string literal.
 #[inline]
 pub fn string(out: &mut Vec<u8>, s: &str) {
     let b = s.as_bytes();
+    let at = b.as_ptr() as usize;
+    let (lo, hi) = CLEAN_INPUT.with(Cell::get);
+    if at >= lo && at + b.len() <= hi && lo != hi {
+        debug_assert_eq!(crate::json::scan_plain(b, 0), b.len());
+        out.reserve(b.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(b);
+        out.push(b'"');
+        return;
+    }
     out.reserve(b.len() + 2);
     out.push(b'"');
     let mut start = 0;

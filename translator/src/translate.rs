@@ -6,8 +6,6 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use std::fmt::Write as _;
-
 use crate::crypto::{field_aad_into, CryptoError, Encryptor, KeyProvider, Token, TokenKey, DEFAULT_DATA_KEY_USES};
 use crate::error::{Code, FieldError, Rejection};
 use crate::json::{self, Limits, Value};
@@ -131,6 +129,7 @@ impl Session {
         self.reset_arena();
         let limits = Limits { max_depth: self.tr.settings.max_depth };
         let v = json::parse_with(input, limits, &self.arena, &mut self.scratch).map_err(Rejection::from)?;
+        let _clean = self.scratch.clean.then(|| crate::jsonw::CleanInput::new(input));
         let mut json = Vec::with_capacity(4096);
         let app = translate_value_into(&self.tr, &mut self.enc, dir, &v, &mut json)?;
         Ok(output(json, app))
@@ -150,6 +149,7 @@ impl Session {
         self.reset_arena();
         let limits = Limits { max_depth: self.tr.settings.max_depth };
         let v = json::parse_with(input, limits, &self.arena, &mut self.scratch).map_err(Rejection::from)?;
+        let _clean = self.scratch.clean.then(|| crate::jsonw::CleanInput::new(input));
         let app = translate_value_into(&self.tr, &mut self.enc, dir, &v, out)?;
         Ok(app.warnings.len())
     }
@@ -344,7 +344,7 @@ fn device_tokens(app: &Application, k: &TokenKey) -> Option<DeviceTokens> {
 fn keys(a: &Applicant, k: &TokenKey) -> Keys {
     let given = normalize::name_key(&a.name.given);
     let family = normalize::name_key(&a.name.family);
-    let dob = a.date_of_birth.to_string();
+    let dob = date_string(a.date_of_birth);
     let cur = a.current_address();
     let postal = cur.map(|c| &*c.postal_code).unwrap_or_default();
     let initial = &given[..given.chars().next().map_or(0, char::len_utf8)];
@@ -720,6 +720,50 @@ pub struct Retention<'a> {
     pub review_after: String,
 }
 
+/// Append every part to `s`.
+fn push_all(s: &mut String, parts: &[&str]) {
+    for p in parts {
+        s.push_str(p);
+    }
+}
+
+/// `n` in decimal, written into `buf`.
+fn itoa(buf: &mut [u8; 20], mut n: usize) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[i..]).unwrap_or_default()
+}
+
+/// `YYYY-MM-DD`, as `Date`'s `Display` writes it (which is used outside years 0 to 9999).
+fn date_string(d: jiff::civil::Date) -> String {
+    let y = d.year();
+    if !(0..=9999).contains(&y) {
+        return d.to_string();
+    }
+    let y = y.unsigned_abs();
+    let (m, day) = (d.month().unsigned_abs(), d.day().unsigned_abs());
+    let b = [
+        b'0' + (y / 1000) as u8,
+        b'0' + (y / 100 % 10) as u8,
+        b'0' + (y / 10 % 10) as u8,
+        b'0' + (y % 10) as u8,
+        b'-',
+        b'0' + m / 10,
+        b'0' + m % 10,
+        b'-',
+        b'0' + day / 10,
+        b'0' + day % 10,
+    ];
+    String::from_utf8_lossy(&b).into_owned()
+}
+
 fn last_n(s: &str, n: usize) -> &str {
     &s[s.len().saturating_sub(n)..]
 }
@@ -743,15 +787,16 @@ pub fn build_case<'a>(
     let mut ptr = String::with_capacity(64);
     let mut aad = Vec::with_capacity(128);
     let mut plain = String::with_capacity(32);
+    let mut num = [0u8; 20];
     for (si, a) in app.applicants.iter().enumerate() {
         let national_id = match &a.sin {
             Some(sin) => {
                 ptr.clear();
-                let _ = write!(ptr, "/case/subjects/{si}/national_id/value_enc");
+                push_all(&mut ptr, &["/case/subjects/", itoa(&mut num, si), "/national_id/value_enc"]);
                 field_aad_into(&mut aad, &app.member_id, &app.app_ref, &ptr);
                 Some(NationalId {
                     kind: "CA_SIN",
-                    masked: format!("***-***-{}", &sin[6..]),
+                    masked: ["***-***-", &sin[6..]].concat(),
                     luhn_valid: true,
                     value_enc: enc.encrypt(sin.as_bytes(), &aad)?,
                 })
@@ -761,27 +806,29 @@ pub fn build_case<'a>(
         let mut bank_accounts = Vec::with_capacity(a.bank_accounts.len());
         for (bi, b) in a.bank_accounts.iter().enumerate() {
             ptr.clear();
-            let _ = write!(ptr, "/case/subjects/{si}/bank_accounts/{bi}/value_enc");
+            push_all(&mut ptr, &["/case/subjects/", itoa(&mut num, si), "/bank_accounts/"]);
+            push_all(&mut ptr, &[itoa(&mut num, bi), "/value_enc"]);
             field_aad_into(&mut aad, &app.member_id, &app.app_ref, &ptr);
             plain.clear();
-            let _ = write!(plain, "{}-{}-{}", b.institution, b.transit, b.account);
+            push_all(&mut plain, &[&b.institution, "-", &b.transit, "-", &b.account]);
             bank_accounts.push(CaseBankAccount {
                 institution: &b.institution,
                 transit: &b.transit,
                 account_type: b.kind,
-                account_masked: format!("****{}", last_n(&b.account, 4)),
+                account_masked: ["****", last_n(&b.account, 4)].concat(),
                 value_enc: enc.encrypt(plain.as_bytes(), &aad)?,
             });
         }
         let mut id_documents = Vec::with_capacity(a.id_documents.len());
         for (di, d) in a.id_documents.iter().enumerate() {
             ptr.clear();
-            let _ = write!(ptr, "/case/subjects/{si}/id_documents/{di}/value_enc");
+            push_all(&mut ptr, &["/case/subjects/", itoa(&mut num, si), "/id_documents/"]);
+            push_all(&mut ptr, &[itoa(&mut num, di), "/value_enc"]);
             field_aad_into(&mut aad, &app.member_id, &app.app_ref, &ptr);
             id_documents.push(CaseIdDocument {
                 kind: d.kind,
                 issuer: d.issuer,
-                number_masked: format!("****{}", last_n(&d.number, 4)),
+                number_masked: ["****", last_n(&d.number, 4)].concat(),
                 expires_on: d.expiry.as_deref(),
                 value_enc: enc.encrypt(d.number.as_bytes(), &aad)?,
             });
@@ -809,7 +856,7 @@ pub fn build_case<'a>(
                 .iter()
                 .map(|o| Alias { kind: o.kind, full_name: format!("{} {}", o.given, o.family) })
                 .collect(),
-            date_of_birth: a.date_of_birth.to_string(),
+            date_of_birth: date_string(a.date_of_birth),
             age_at_application: a.age,
             preferred_language: if a.language == Some("FR") { "fr" } else { "en" },
             residency: a.residency_status,
@@ -902,12 +949,12 @@ pub fn build_case<'a>(
     let review_after = app
         .received_date
         .checked_add(jiff::Span::new().days(settings.retention_review_days))
-        .map_or_else(|_| app.received_date.to_string(), |d| d.to_string());
+        .map_or_else(|_| date_string(app.received_date), date_string);
     Ok(CaseImport {
         format: "caseui.case-import/1.0",
         import_id: &app.message_id,
         case: Case {
-            external_ref: format!("{}/{}", app.member_id, app.app_ref),
+            external_ref: [&*app.member_id, "/", &*app.app_ref].concat(),
             source: Source {
                 system: "consortium-translator",
                 member_id: &app.member_id,
@@ -1372,6 +1419,27 @@ impl Subject<'_> {
 mod tests {
     use super::*;
     use crate::crypto::LocalKeyProvider;
+
+    #[test]
+    fn date_and_number_text_match_display() {
+        for (y, m, d) in [
+            (0, 1, 1),
+            (7, 2, 3),
+            (999, 12, 31),
+            (1969, 5, 23),
+            (2024, 2, 29),
+            (9999, 12, 31),
+            (-1, 1, 1),
+            (-9999, 6, 30),
+        ] {
+            let date = jiff::civil::date(y, m, d);
+            assert_eq!(date_string(date), date.to_string(), "{y}-{m}-{d}");
+        }
+        let mut buf = [0u8; 20];
+        for n in [0usize, 7, 10, 99, 1234, usize::MAX] {
+            assert_eq!(itoa(&mut buf, n), n.to_string());
+        }
+    }
 
     fn golden(name: &str) -> Vec<u8> {
         std::fs::read(
