@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cloudtrail::key_timestamp;
 use crate::cwlogs::PollState;
+use crate::cwlstream::StreamState;
 
 /// Listing state of one S3 prefix: every key ≤ `watermark` is done; keys after it that are done
 /// are in `recent` until they leave the overlap window (late files with a smaller key are still
@@ -69,6 +70,9 @@ pub struct State {
     /// Local files fully delivered: path → size.
     #[serde(default)]
     pub files: BTreeMap<String, u64>,
+    /// Kinesis streams of CloudWatch Logs subscription records (stream as configured) → shards.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub kinesis: BTreeMap<String, StreamState>,
 }
 
 /// A checkpoint that cannot be read or written.

@@ -34,6 +34,7 @@ default_dur!(d_overlap_s3, Duration::from_secs(15 * 60));
 default_dur!(d_overlap_cw, Duration::from_secs(5 * 60));
 default_dur!(d_drain, Duration::from_secs(25));
 default_dur!(d_retry_delay, Duration::from_secs(30));
+default_dur!(d_stream_poll, Duration::from_secs(1));
 
 fn t() -> bool {
     true
@@ -55,6 +56,9 @@ fn n_units() -> usize {
 }
 fn n_msgs() -> i32 {
     10
+}
+fn n_stream_records() -> i32 {
+    1_000
 }
 
 /// Whole configuration.
@@ -153,6 +157,26 @@ pub enum SourceConfig {
         #[serde(default)]
         start_time_ms: Option<i64>,
     },
+    /// CloudWatch Logs subscription payloads delivered to a Kinesis data stream by a
+    /// subscription filter (one gzip payload per record), checkpointed per shard.
+    #[serde(rename = "cwl-subscription-stream")]
+    CwlSubscriptionStream {
+        /// Stream name or ARN.
+        stream: String,
+        /// The stream's region (default: the ARN's region, else `[aws].region` / the chain).
+        #[serde(default)]
+        region: Option<String>,
+        /// Where a shard without a checkpoint starts.
+        #[serde(default)]
+        start: crate::cwlstream::StartPosition,
+        /// Wait between GetRecords calls on a shard that is caught up (≥ 200ms: 5 reads/s per
+        /// shard are shared by every consumer).
+        #[serde(default = "d_stream_poll", deserialize_with = "dur")]
+        poll_interval: Duration,
+        /// Records per GetRecords (1–10,000).
+        #[serde(default = "n_stream_records")]
+        max_records: i32,
+    },
     /// Local files and directories.
     Files {
         /// Files or directories.
@@ -193,6 +217,7 @@ impl SourceConfig {
             Self::Sqs { .. } => "sqs",
             Self::S3 { .. } => "s3",
             Self::Cloudwatch { .. } => "cloudwatch",
+            Self::CwlSubscriptionStream { .. } => "cwl-subscription-stream",
             Self::Files { .. } => "files",
         }
     }
@@ -451,6 +476,26 @@ impl Config {
                 SourceConfig::Files { paths, .. } if paths.is_empty() => {
                     return bad(format!("sources[{i}]: paths is empty"));
                 }
+                SourceConfig::CwlSubscriptionStream { stream, region, poll_interval, max_records, .. } => {
+                    if let Err(e) = crate::cwlstream::validate_stream(stream) {
+                        return bad(format!("sources[{i}] (cwl-subscription-stream): {e}"));
+                    }
+                    if region.as_deref().is_some_and(|r| r.is_empty() || r.contains(char::is_whitespace)) {
+                        return bad(format!(
+                            "sources[{i}] (cwl-subscription-stream): region {region:?} is not a region"
+                        ));
+                    }
+                    if *poll_interval < Duration::from_millis(200) {
+                        return bad(format!(
+                            "sources[{i}] (cwl-subscription-stream): poll_interval must be at least 200ms (GetRecords allows 5 calls per second per shard)"
+                        ));
+                    }
+                    if !(1..=10_000).contains(max_records) {
+                        return bad(format!(
+                            "sources[{i}] (cwl-subscription-stream): max_records must be 1-10000, got {max_records}"
+                        ));
+                    }
+                }
                 _ => {}
             }
         }
@@ -530,6 +575,43 @@ listen = "0.0.0.0:9108"
         let e = Config::parse("x.toml", "[sink]\nbogus = 1\n").unwrap_err().to_string();
         assert!(e.contains("bogus"), "{e}");
         assert_eq!(split_s3_uri("s3://b/k/x.json"), Some(("b".into(), "k/x.json".into())));
+    }
+
+    #[test]
+    fn subscription_stream_source() {
+        let c = Config::parse(
+            "t.toml",
+            "[[sources]]\ntype = \"cwl-subscription-stream\"\nstream = \"arn:aws:kinesis:ca-west-1:123456789012:stream/cwl\"\nstart = \"latest\"\n",
+        )
+        .unwrap();
+        match &c.sources[0] {
+            SourceConfig::CwlSubscriptionStream { stream, region, start, poll_interval, max_records } => {
+                assert!(stream.ends_with("stream/cwl"));
+                assert_eq!(*region, None);
+                assert_eq!(*start, crate::cwlstream::StartPosition::Latest);
+                assert_eq!(*poll_interval, Duration::from_secs(1));
+                assert_eq!(*max_records, 1000);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(c.sources[0].kind(), "cwl-subscription-stream");
+        let src = |body: &str| {
+            Config::parse("x.toml", &format!("[[sources]]\ntype = \"cwl-subscription-stream\"\n{body}"))
+                .unwrap_err()
+                .to_string()
+        };
+        let e = src("");
+        assert!(e.contains("line 1") && e.contains("stream"), "{e}");
+        let e = src("stream = \"bad name\"\n");
+        assert!(e.contains("sources[0]") && e.contains("bad name"), "{e}");
+        let e = src("stream = \"cwl\"\nstart = \"now\"\n");
+        assert!(e.contains("x.toml") && e.contains("`now`") && e.contains("trim_horizon"), "{e}");
+        let e = src("stream = \"cwl\"\nmax_records = 20000\n");
+        assert!(e.contains("max_records must be 1-10000"), "{e}");
+        let e = src("stream = \"cwl\"\npoll_interval = \"50ms\"\n");
+        assert!(e.contains("poll_interval must be at least 200ms"), "{e}");
+        let e = src("stream = \"cwl\"\nshard = \"x\"\n");
+        assert!(e.contains("shard"), "{e}");
         assert_eq!(split_s3_uri("http://b"), None);
     }
 }

@@ -73,7 +73,7 @@ pub fn envelope(
 /// Decode a subscription payload (gzip JSON). `Ok(None)` for `CONTROL_MESSAGE`.
 pub fn decode_subscription(bytes: &[u8], region: Option<&str>) -> Result<Option<Vec<Envelope>>, PayloadError> {
     let text = maybe_gunzip(bytes).map_err(|e| PayloadError(format!("gzip: {e}")))?;
-    let p: Payload = serde_json::from_slice(&text).map_err(|e| PayloadError(format!("JSON: {e}")))?;
+    let p: Payload = serde_json::from_slice(&text).map_err(|e| PayloadError(json_reason(&e)))?;
     match p.message_type.as_str() {
         "CONTROL_MESSAGE" => Ok(None),
         "DATA_MESSAGE" => {
@@ -99,8 +99,24 @@ pub fn decode_subscription(bytes: &[u8], region: Option<&str>) -> Result<Option<
                     .collect(),
             ))
         }
-        other => Err(PayloadError(format!("unknown /messageType {other:?}"))),
+        _ => Err(PayloadError("unknown /messageType (expected DATA_MESSAGE or CONTROL_MESSAGE)".into())),
     }
+}
+
+/// A JSON error described without quoting the input (serde's type errors quote values, which can
+/// be PII): position and kind, and the field name for a missing field.
+fn json_reason(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let what = match e.classify() {
+        serde_json::error::Category::Data => match text.split_once(" at line ") {
+            Some((m, _)) if m.starts_with("missing field") => m.to_string(),
+            _ => "a field is missing or has the wrong type".to_string(),
+        },
+        serde_json::error::Category::Syntax => "not JSON".to_string(),
+        serde_json::error::Category::Eof => "truncated JSON".to_string(),
+        serde_json::error::Category::Io => "unreadable".to_string(),
+    };
+    format!("JSON at line {} column {}: {what}", e.line(), e.column())
 }
 
 /// Checkpoint of one log group polled with FilterLogEvents: the newest timestamp delivered and

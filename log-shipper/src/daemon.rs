@@ -84,6 +84,8 @@ pub struct Context {
     pub metrics: Arc<Metrics>,
     /// Redactor (for metrics).
     pub redactor: Arc<Redactor>,
+    /// The dead-letter, when one is configured (sources note bad input records there).
+    pub dead_letter: Option<Arc<dyn DeadLetter>>,
 }
 
 impl Context {
@@ -281,10 +283,11 @@ async fn run_with<T: Transport>(
     #[cfg(feature = "aws")] sdk: Option<aws_config::SdkConfig>,
 ) -> anyhow::Result<bool> {
     let Parts { cfg, metrics, redactor, checkpoints, dl } = parts;
+    let dead_letter_configured = cfg.dead_letter.path.is_some() || cfg.dead_letter.s3.is_some();
     let map =
         transport.shard_map().await.map_err(|e| anyhow::anyhow!("reading the shard map: {}: {}", e.code, e.message))?;
     tracing::info!(shards = map.len(), "sink ready");
-    let (sink, sink_task) = spawn_sink(transport, cfg.sink.sink_config(), dl, metrics.clone(), map);
+    let (sink, sink_task) = spawn_sink(transport, cfg.sink.sink_config(), dl.clone(), metrics.clone(), map);
     let (stop_tx, stop_rx) = watch::channel(false);
     let transformer = Transformer {
         filter: cfg.transform.filter(),
@@ -297,6 +300,7 @@ async fn run_with<T: Transport>(
         shutdown: stop_rx,
         metrics: metrics.clone(),
         redactor,
+        dead_letter: dead_letter_configured.then_some(dl),
     });
 
     let metrics_task = cfg.metrics.listen.clone().map(|addr| {

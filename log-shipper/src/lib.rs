@@ -7,8 +7,8 @@
 //! ```
 //!
 //! Pure logic — [`envelope`], [`redact`], [`filter`], [`kpl`], [`shardmap`], [`batch`],
-//! [`checkpoint`], [`cloudtrail`], [`cwlogs`], [`local`] — has no SDK types and builds without the
-//! `aws` feature. The SDK lives in [`aws`] only.
+//! [`checkpoint`], [`cloudtrail`], [`cwlogs`], [`cwlstream`], [`local`] — has no SDK types and
+//! builds without the `aws` feature. The SDK lives in [`aws`] only.
 
 #[cfg(feature = "aws")]
 pub mod aws;
@@ -18,6 +18,7 @@ pub mod cli;
 pub mod cloudtrail;
 pub mod config;
 pub mod cwlogs;
+pub mod cwlstream;
 pub mod daemon;
 pub mod envelope;
 pub mod filter;

@@ -1,7 +1,9 @@
 //! Counters exported on `/metrics` in the Prometheus text format. Labels never carry PII.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::Mutex;
 
 /// Process-wide counters.
 #[derive(Debug, Default)]
@@ -38,6 +40,14 @@ pub struct Metrics {
     pub lag_ms: AtomicI64,
     /// Draining for shutdown.
     pub draining: AtomicBool,
+    /// Kinesis records read by the subscription-stream source.
+    pub stream_records_read: AtomicU64,
+    /// `CONTROL_MESSAGE` records dropped.
+    pub control_messages: AtomicU64,
+    /// Records that are not subscription payloads.
+    pub bad_payloads: AtomicU64,
+    /// `MillisBehindLatest` of the last read, per (stream, shard).
+    pub millis_behind_latest: Mutex<BTreeMap<(String, String), i64>>,
 }
 
 impl Metrics {
@@ -51,7 +61,7 @@ impl Metrics {
     #[must_use]
     pub fn render(&self, redactions: &[(String, u64)]) -> String {
         let mut s = String::new();
-        let counters: [(&str, &str, &AtomicU64); 14] = [
+        let counters: [(&str, &str, &AtomicU64); 17] = [
             ("events_in_total", "Events read from sources", &self.events_in),
             ("events_out_total", "Events accepted by the sink", &self.events_out),
             ("events_filtered_total", "Events dropped by include/exclude filters", &self.events_filtered),
@@ -66,6 +76,13 @@ impl Metrics {
             ("shard_map_refreshes_total", "Shard map refreshes (ListShards)", &self.shard_refreshes),
             ("units_acked_total", "Files, messages or pages acknowledged after delivery", &self.units_acked),
             ("units_failed_total", "Files, messages or pages left for redelivery", &self.units_failed),
+            (
+                "stream_records_read_total",
+                "Kinesis records read by subscription-stream sources",
+                &self.stream_records_read,
+            ),
+            ("control_messages_total", "CloudWatch Logs CONTROL_MESSAGE records dropped", &self.control_messages),
+            ("bad_payloads_total", "Stream records that are not subscription payloads", &self.bad_payloads),
         ];
         for (name, help, c) in &counters {
             let _ = writeln!(s, "# HELP log_shipper_{name} {help}\n# TYPE log_shipper_{name} counter");
@@ -81,6 +98,15 @@ impl Metrics {
         let _ = writeln!(s, "# HELP log_shipper_redactions_total Values redacted, per rule\n# TYPE log_shipper_redactions_total counter");
         for (code, n) in redactions {
             let _ = writeln!(s, "log_shipper_redactions_total{{rule=\"{code}\"}} {n}");
+        }
+        let _ = writeln!(
+            s,
+            "# HELP log_shipper_millis_behind_latest MillisBehindLatest of the last GetRecords, per shard\n# TYPE log_shipper_millis_behind_latest gauge"
+        );
+        if let Ok(lag) = self.millis_behind_latest.lock() {
+            for ((stream, shard), ms) in lag.iter() {
+                let _ = writeln!(s, "log_shipper_millis_behind_latest{{stream=\"{stream}\",shard=\"{shard}\"}} {ms}");
+            }
         }
         let _ =
             writeln!(s, "# HELP log_shipper_draining 1 while draining for shutdown\n# TYPE log_shipper_draining gauge");
@@ -98,9 +124,13 @@ mod tests {
         let m = Metrics::default();
         Metrics::add(&m.events_in, 3);
         m.lag_ms.store(1500, Ordering::Relaxed);
+        Metrics::add(&m.control_messages, 1);
+        m.millis_behind_latest.lock().unwrap().insert(("cwl".into(), "shardId-000000000000".into()), 250);
         let t = m.render(&[("LS101".into(), 2)]);
         assert!(t.contains("log_shipper_events_in_total 3\n"));
         assert!(t.contains("log_shipper_lag_seconds 1.5\n"));
+        assert!(t.contains("log_shipper_control_messages_total 1\n"));
+        assert!(t.contains("log_shipper_millis_behind_latest{stream=\"cwl\",shard=\"shardId-000000000000\"} 250\n"));
         assert!(t.contains("log_shipper_redactions_total{rule=\"LS101\"} 2\n"));
         assert!(!t.contains("units_total "));
         for line in t.lines().filter(|l| !l.starts_with('#')) {

@@ -1,6 +1,8 @@
 //! Everything that talks to AWS (the SDK lives only here): the Kinesis transport, S3 objects,
-//! checkpoints and dead-letters in S3, and the SQS, S3-prefix and CloudWatch Logs sources.
+//! checkpoints and dead-letters in S3, and the SQS, S3-prefix, CloudWatch Logs and
+//! subscription-stream sources.
 
+pub mod cwl_stream;
 pub mod kinesis;
 pub mod logs;
 pub mod s3;
@@ -107,6 +109,9 @@ pub async fn run_source(ctx: Arc<Context>, sdk: &SdkConfig, src: SourceConfig) -
             }
             .run(ctx)
             .await
+        }
+        SourceConfig::CwlSubscriptionStream { stream, region, start, poll_interval, max_records } => {
+            cwl_stream::CwlStreamSource::new(sdk, stream, region, start, poll_interval, max_records).run(ctx).await
         }
         SourceConfig::Files { .. } => false,
     }
