@@ -904,6 +904,125 @@ listen = "127.0.0.1:{port}"
     assert!(logs_text.contains("not a CloudWatch Logs subscription payload"), "bad record logged");
 }
 
+/// What moto's own CloudWatch Logs delivers through a subscription filter (integer event ids)
+/// is read from the stream given by ARN; with `start = "latest"` a record written before the
+/// shipper started is not shipped.
+#[tokio::test(flavor = "multi_thread")]
+async fn subscription_filter_delivery_by_arn_with_start_latest() {
+    if common::emulator::endpoint("log-shipper subscription filter").is_none() {
+        return;
+    }
+    let sdk = sdk().await;
+    let (k, logs) = (aws_sdk_kinesis::Client::new(&sdk), aws_sdk_cloudwatchlogs::Client::new(&sdk));
+    let sfx = suffix();
+    let (source, group) = (format!("cwl-arn-{sfx}"), format!("/fcm/intake-{sfx}"));
+    create_stream(&k, &source, 1).await;
+    let arn = k
+        .describe_stream_summary()
+        .stream_name(&source)
+        .send()
+        .await
+        .unwrap()
+        .stream_description_summary()
+        .unwrap()
+        .stream_arn()
+        .to_string();
+    let old =
+        subscription_payload("DATA_MESSAGE", &group, "old", &[(format!("old-{sfx}"), 1, "written before the start")]);
+    put_source_records(&k, &source, vec![("old".into(), old)]).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (port, out) = (free_port(), dir.path().join("out.ndjson"));
+    let config = dir.path().join("log-shipper.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[[sources]]
+type = "cwl-subscription-stream"
+stream = "{arn}"
+start = "latest"
+poll_interval = "200ms"
+
+[sink]
+type = "file"
+path = "{out}"
+linger = "50ms"
+
+[metrics]
+listen = "127.0.0.1:{port}"
+"#,
+            out = out.display()
+        ),
+    )
+    .unwrap();
+    let log = dir.path().join("shipper.log");
+    let logtext = || std::fs::read_to_string(&log).unwrap_or_default();
+    let mut child = spawn(&config, &log);
+    // Wait for the first GetRecords (the LATEST iterator is open).
+    let start = Instant::now();
+    while !http_get(port, "/metrics").is_some_and(|m| m.contains("log_shipper_millis_behind_latest{")) {
+        assert!(start.elapsed() < Duration::from_secs(30), "no read; log:\n{}", logtext());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    logs.create_log_group().log_group_name(&group).send().await.unwrap();
+    logs.create_log_stream().log_group_name(&group).log_stream_name("intake-1").send().await.unwrap();
+    logs.put_subscription_filter()
+        .log_group_name(&group)
+        .filter_name("to-security")
+        .filter_pattern("")
+        .destination_arn(&arn)
+        .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/cwl-to-kinesis"))
+        .send()
+        .await
+        .unwrap();
+    let now = jiff::Timestamp::now().as_millisecond();
+    let messages = ["application 81 received", "applicant e-mail bob@example.com", "application 81 scored"];
+    let mut put = logs.put_log_events().log_group_name(&group).log_stream_name("intake-1");
+    for (i, m) in messages.iter().enumerate() {
+        put = put.log_events(
+            aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                .timestamp(now + i as i64)
+                .message(*m)
+                .build()
+                .unwrap(),
+        );
+    }
+    put.send().await.unwrap();
+
+    let start = Instant::now();
+    let mut lines: Vec<serde_json::Value> = Vec::new();
+    while start.elapsed() < Duration::from_secs(30) {
+        let text = std::fs::read_to_string(&out).unwrap_or_default();
+        lines = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        if lines.len() >= messages.len() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let status = terminate(&mut child, Duration::from_secs(30)).expect("drains and exits on SIGTERM");
+    assert!(status.success(), "exit status {status:?}; log:\n{}", logtext());
+    let got: Vec<&str> = lines.iter().map(|e| e["payload"]["message"].as_str().unwrap()).collect();
+    assert_eq!(
+        got,
+        ["application 81 received", "applicant e-mail [REDACTED:email]", "application 81 scored"],
+        "log:\n{}",
+        logtext()
+    );
+    for e in &lines {
+        assert_eq!(e["log_group"], group.as_str());
+        assert_eq!(e["log_stream"], "intake-1");
+        assert_eq!(e["account"], ACCOUNT);
+        assert_eq!(e["region"], "ca-central-1", "from the ARN");
+        assert!(!e["event_id"].as_str().unwrap().is_empty());
+    }
+    assert!(
+        !lines.iter().any(|e| e["event_id"] == format!("old-{sfx}").as_str()),
+        "start = latest skips older records"
+    );
+}
+
 fn python_or_skip(test: &str) -> Option<String> {
     match common::emulator::python() {
         Some(p) => Some(p),

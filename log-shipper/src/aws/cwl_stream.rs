@@ -315,7 +315,12 @@ impl CwlStreamSource {
                     }
                 },
             };
-            let res = self.client.get_records().shard_iterator(&it).limit(self.max_records).send().await.map_err(|e| {
+            let mut req = self.client.get_records().shard_iterator(&it).limit(self.max_records);
+            if self.is_arn() {
+                // Optional in AWS; moto needs it to find a stream addressed by ARN.
+                req = req.stream_arn(&self.stream);
+            }
+            let res = req.send().await.map_err(|e| {
                 let se = e.as_service_error();
                 let throttled = se.is_some_and(|s| {
                     s.is_provisioned_throughput_exceeded_exception() || s.is_kms_throttling_exception()
