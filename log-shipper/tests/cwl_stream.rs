@@ -1,7 +1,7 @@
 //! The subscription-stream source against a mocked Kinesis (aws-smithy-mocks), for what moto
 //! cannot produce: a resharded stream whose parent ends with no `NextShardIterator`, GetRecords
-//! throttling, an expired iterator, and a sink that fails (the checkpoint must not move and the
-//! shard is re-read).
+//! throttling, an expired iterator, a sink that fails (the checkpoint must not move and the
+//! shard is re-read), and a checkpoint the shard no longer accepts.
 #![cfg(feature = "aws")]
 
 use std::io::Write as _;
@@ -11,11 +11,13 @@ use std::time::Duration;
 
 use aws_sdk_kinesis::config::retry::RetryConfig;
 use aws_sdk_kinesis::operation::get_records::{GetRecordsError, GetRecordsOutput};
-use aws_sdk_kinesis::operation::get_shard_iterator::GetShardIteratorOutput;
+use aws_sdk_kinesis::operation::get_shard_iterator::{GetShardIteratorError, GetShardIteratorOutput};
 use aws_sdk_kinesis::operation::list_shards::ListShardsOutput;
 use aws_sdk_kinesis::operation::put_records::PutRecordsOutput;
 use aws_sdk_kinesis::primitives::{Blob, DateTime};
-use aws_sdk_kinesis::types::error::{ExpiredIteratorException, ProvisionedThroughputExceededException};
+use aws_sdk_kinesis::types::error::{
+    ExpiredIteratorException, InvalidArgumentException, ProvisionedThroughputExceededException,
+};
 use aws_sdk_kinesis::types::{HashKeyRange, PutRecordsResultEntry, Record, SequenceNumberRange, Shard};
 use aws_sdk_kinesis::Client;
 use aws_smithy_mocks::{mock, mock_client, MockResponse, RuleMode};
@@ -322,6 +324,53 @@ async fn checkpoint_moves_only_after_delivery_and_a_failed_read_is_read_again() 
     );
     // The garbage record was read twice (once per read), counted each time, never shipped.
     assert_eq!(metrics.bad_payloads.load(Ordering::Relaxed), 2);
+    drop(ctx);
+    sink_task.abort();
+}
+
+/// A checkpoint the shard no longer accepts (trimmed past retention): the shard is read from
+/// TRIM_HORIZON instead of failing forever.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_checkpoint_the_shard_rejects_falls_back_to_trim_horizon() {
+    let calls: Log = Arc::default();
+    let list = mock!(Client::list_shards)
+        .then_output(|| ListShardsOutput::builder().shards(shard("s0", &[], (0, u128::MAX), None)).build());
+    let log = calls.clone();
+    let iter = mock!(Client::get_shard_iterator).then_compute_response(move |req| {
+        let kind = req.shard_iterator_type().unwrap().as_str().to_string();
+        log.lock().unwrap().push(kind.clone());
+        if kind == "AFTER_SEQUENCE_NUMBER" {
+            return MockResponse::Error(GetShardIteratorError::InvalidArgumentException(
+                InvalidArgumentException::builder().message("Invalid StartingSequenceNumber").build(),
+            ));
+        }
+        MockResponse::Output(GetShardIteratorOutput::builder().shard_iterator(format!("s0|{kind}")).build())
+    });
+    let get = mock!(Client::get_records).then_compute_response(|req| match req.shard_iterator().unwrap() {
+        "s0|TRIM_HORIZON" => {
+            MockResponse::Output(records_out(vec![record("900", payload("kept", "still retained"))], Some("s0-idle")))
+        }
+        other => MockResponse::Output(records_out(vec![], Some(other))),
+    });
+    let client = mock_client!(aws_sdk_kinesis, RuleMode::MatchAny, &[&list, &iter, &get], no_retry);
+    let (shipper, metrics, accepted, sink_task) = sink(0).await;
+    let (ctx, stop) = context(shipper, metrics.clone()).await;
+    ctx.checkpoints
+        .update(|s| s.kinesis.entry("cwl".into()).or_default().shards.entry("s0".into()).or_default().advance("5"))
+        .await
+        .unwrap();
+    let task = tokio::spawn(source(client).run(ctx.clone()));
+    until("the checkpoint", || async {
+        ctx.checkpoints
+            .read(|s| s.kinesis.get("cwl").and_then(|k| k.shards.get("s0")).and_then(|c| c.sequence_number.clone()))
+            .await
+            == Some("900".to_string())
+    })
+    .await;
+    stop.send(true).unwrap();
+    assert!(tokio::time::timeout(Duration::from_secs(10), task).await.unwrap().unwrap());
+    assert_eq!(accepted.lock().unwrap().clone(), ["kept"]);
+    assert_eq!(calls.lock().unwrap()[..2], ["AFTER_SEQUENCE_NUMBER", "TRIM_HORIZON"]);
     drop(ctx);
     sink_task.abort();
 }

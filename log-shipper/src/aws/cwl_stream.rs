@@ -56,6 +56,8 @@ struct CallFailure {
     message: String,
     throttled: bool,
     expired: bool,
+    /// `InvalidArgumentException` (GetShardIterator: a sequence number the shard does not accept).
+    invalid: bool,
 }
 
 fn failure<E, R>(
@@ -68,7 +70,8 @@ where
     R: std::fmt::Debug,
 {
     let ce = super::call_error(e);
-    CallFailure { message: ce.message, throttled: throttled || ce.throttled, expired }
+    let invalid = ce.code == "InvalidArgumentException";
+    CallFailure { message: ce.message, throttled: throttled || ce.throttled, expired, invalid }
 }
 
 #[derive(Debug)]
@@ -204,7 +207,9 @@ impl CwlStreamSource {
         };
         let out = req.send().await.map_err(|e| {
             let throttled = e.as_service_error().is_some_and(|s| s.is_provisioned_throughput_exceeded_exception());
-            failure(&e, throttled, false)
+            let mut f = failure(&e, throttled, false);
+            f.invalid |= e.as_service_error().is_some_and(|s| s.is_invalid_argument_exception());
+            f
         })?;
         Ok(out.shard_iterator().map(str::to_string))
     }
@@ -303,6 +308,20 @@ impl CwlStreamSource {
                         Some(end) => break end,
                         None => continue,
                     },
+                    Err(f) if f.invalid && matches!(r.position, Position::After(_) | Position::At(_)) => {
+                        // The shard no longer accepts the checkpoint (trimmed past the stream's
+                        // retention, or from another shard): read what is still retained.
+                        tracing::error!(
+                            stream = %self.stream,
+                            shard = %r.shard.id,
+                            position = ?r.position,
+                            error = %f.message,
+                            "sequence number not accepted; reading from TRIM_HORIZON"
+                        );
+                        r.position = Position::TrimHorizon;
+                        r.last_read = None;
+                        continue;
+                    }
                     Err(f) => {
                         r.errors += 1;
                         if f.throttled {
