@@ -23,7 +23,7 @@ pub enum StartPosition {
     /// The oldest record still retained.
     #[default]
     TrimHorizon,
-    /// Only records written after the shard is first read.
+    /// Only records written after the source first read the stream.
     Latest,
 }
 
@@ -86,6 +86,11 @@ pub struct StreamState {
     /// Per shard.
     #[serde(default)]
     pub shards: BTreeMap<String, ShardCheckpoint>,
+    /// With `start = "latest"`: when the source first read the stream (epoch ms). Shards without
+    /// a checkpoint start at this time (`AT_TIMESTAMP`), so records written while the shipper
+    /// was down are not skipped after a restart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_since_ms: Option<i64>,
 }
 
 impl StreamState {
@@ -124,6 +129,8 @@ pub enum Position {
     TrimHorizon,
     /// `LATEST`.
     Latest,
+    /// `AT_TIMESTAMP` (epoch ms): `start = "latest"` after the first start.
+    AtTimestamp(i64),
 }
 
 /// What to do with the listed shards now.
@@ -138,7 +145,8 @@ pub struct Plan {
 /// Decide which shards to read. A shard is read when it is not done, not already `running`, and
 /// every parent is done or no longer listed. It starts after its checkpoint; without one, from
 /// `TRIM_HORIZON` when one of its listed parents was read by this source (nothing between the
-/// reshard and now may be lost), else from `start`. With `start = "latest"` a closed shard
+/// reshard and now may be lost), else from `start` (`latest` is `AT_TIMESTAMP` of the first
+/// start once that is recorded). With `start = "latest"` a closed shard
 /// without a checkpoint is skipped (there is nothing "latest" in it) and its children are
 /// considered in the same plan.
 #[must_use]
@@ -171,7 +179,10 @@ pub fn plan(shards: &[ShardInfo], state: &StreamState, running: &BTreeSet<String
                     changed = true;
                     continue;
                 }
-                (None, false, StartPosition::Latest) => Position::Latest,
+                (None, false, StartPosition::Latest) => match st.latest_since_ms {
+                    Some(ms) => Position::AtTimestamp(ms),
+                    None => Position::Latest,
+                },
             };
             chosen.insert(s.id.clone());
             out.start.push((s.id.clone(), position));
@@ -433,6 +444,12 @@ mod tests {
         let p = plan(&shards, &st, &BTreeSet::new(), StartPosition::Latest);
         assert_eq!(p.start, [("s1".into(), Position::After("300".into())), ("s2".into(), Position::Latest)]);
         assert!(p.skip.is_empty());
+        // Once the first start is recorded, "latest" means from then on, across restarts.
+        st.latest_since_ms = Some(1_700_000_000_000);
+        let p = plan(&shards, &st, &BTreeSet::new(), StartPosition::Latest);
+        assert_eq!(p.start[1], ("s2".into(), Position::AtTimestamp(1_700_000_000_000)));
+        // trim_horizon ignores it.
+        assert_eq!(plan(&shards, &st, &BTreeSet::new(), StartPosition::TrimHorizon).start[1].1, Position::TrimHorizon);
     }
 
     #[test]

@@ -928,7 +928,7 @@ listen = "127.0.0.1:{port}"
 
 /// What moto's own CloudWatch Logs delivers through a subscription filter (integer event ids)
 /// is read from the stream given by ARN; with `start = "latest"` a record written before the
-/// shipper started is not shipped.
+/// shipper first started is not shipped, but one written while it was stopped is.
 #[tokio::test(flavor = "multi_thread")]
 async fn subscription_filter_delivery_by_arn_with_start_latest() {
     if common::emulator::endpoint("log-shipper subscription filter").is_none() {
@@ -971,10 +971,14 @@ type = "file"
 path = "{out}"
 linger = "50ms"
 
+[checkpoint]
+path = "{cp}"
+
 [metrics]
 listen = "127.0.0.1:{port}"
 "#,
-            out = out.display()
+            out = out.display(),
+            cp = dir.path().join("checkpoint.json").display()
         ),
     )
     .unwrap();
@@ -1025,6 +1029,30 @@ listen = "127.0.0.1:{port}"
     }
     let status = terminate(&mut child, Duration::from_secs(30)).expect("drains and exits on SIGTERM");
     assert!(status.success(), "exit status {status:?}; log:\n{}", logtext());
+
+    // Written while the shipper is down: a restart with start = "latest" still ships it.
+    let down =
+        subscription_payload("DATA_MESSAGE", &group, "intake-1", &[(format!("down-{sfx}"), now + 9, "while down")]);
+    put_source_records(&k, &source, vec![("down".into(), down)]).await;
+    let mut child = spawn(&config, &log);
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(30) {
+        lines = std::fs::read_to_string(&out)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        if lines.len() > messages.len() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let status = terminate(&mut child, Duration::from_secs(30)).expect("drains and exits on SIGTERM");
+    assert!(status.success(), "exit status {status:?}; log:\n{}", logtext());
+    assert_eq!(lines.len(), messages.len() + 1, "log:\n{}", logtext());
+    assert_eq!(lines[messages.len()]["event_id"], format!("down-{sfx}").as_str(), "not skipped by a new latest");
+    lines.truncate(messages.len());
+
     let got: Vec<&str> = lines.iter().map(|e| e["payload"]["message"].as_str().unwrap()).collect();
     assert_eq!(
         got,

@@ -204,6 +204,9 @@ impl CwlStreamSource {
             }
             Position::TrimHorizon => req.shard_iterator_type(ShardIteratorType::TrimHorizon),
             Position::Latest => req.shard_iterator_type(ShardIteratorType::Latest),
+            Position::AtTimestamp(ms) => req
+                .shard_iterator_type(ShardIteratorType::AtTimestamp)
+                .timestamp(aws_sdk_kinesis::primitives::DateTime::from_millis(*ms)),
         };
         let out = req.send().await.map_err(|e| {
             let throttled = e.as_service_error().is_some_and(|s| s.is_provisioned_throughput_exceeded_exception());
@@ -508,6 +511,23 @@ impl CwlStreamSource {
         let mut running: BTreeSet<String> = BTreeSet::new();
         let mut errors = 0u32;
         tracing::info!(stream = %me.stream, start = ?me.start, "reading CloudWatch Logs subscription stream");
+        if me.start == StartPosition::Latest {
+            // Record when "latest" began, so a restart goes on from there (not from a new latest).
+            let now = jiff::Timestamp::now().as_millisecond();
+            let saved = ctx
+                .checkpoints
+                .update(|s| {
+                    let st = s.kinesis.entry(me.stream.clone()).or_default();
+                    *st.latest_since_ms.get_or_insert(now)
+                })
+                .await;
+            match saved {
+                Ok(since) => {
+                    tracing::info!(stream = %me.stream, since_ms = since, "start = latest: shards without a checkpoint start at this time")
+                }
+                Err(e) => tracing::error!(stream = %me.stream, error = %e, "checkpoint not saved"),
+            }
+        }
         while !ctx.stopping() {
             let mut relist_in = RELIST;
             match me.list_shards().await {
