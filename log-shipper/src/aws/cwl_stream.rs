@@ -152,28 +152,20 @@ impl CwlStreamSource {
     }
 
     fn is_arn(&self) -> bool {
-        self.stream.starts_with("arn:")
+        super::kinesis::is_arn(&self.stream)
     }
 
     async fn list_shards(&self) -> Result<Vec<ShardInfo>, CallFailure> {
-        let mut out = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let mut req = self.client.list_shards();
-            // With a NextToken, the stream must not be named again.
-            req = match &token {
-                Some(t) => req.next_token(t),
-                None if self.is_arn() => req.stream_arn(&self.stream),
-                None => req.stream_name(&self.stream),
-            };
-            let page = req.send().await.map_err(|e| {
-                let throttled = e.as_service_error().is_some_and(|s| s.is_limit_exceeded_exception());
-                let expired = e.as_service_error().is_some_and(|s| s.is_expired_next_token_exception());
-                failure(&e, throttled, expired)
-            })?;
-            for s in page.shards() {
+        let shards = super::kinesis::list_all_shards(&self.client, &self.stream).await.map_err(|e| {
+            let throttled = e.as_service_error().is_some_and(|s| s.is_limit_exceeded_exception());
+            let expired = e.as_service_error().is_some_and(|s| s.is_expired_next_token_exception());
+            failure(&e, throttled, expired)
+        })?;
+        Ok(shards
+            .iter()
+            .map(|s| {
                 let range = s.sequence_number_range();
-                out.push(ShardInfo {
+                ShardInfo {
                     id: s.shard_id().to_string(),
                     parents: s
                         .parent_shard_id()
@@ -183,13 +175,9 @@ impl CwlStreamSource {
                         .collect(),
                     starting_sequence_number: range.map(|r| r.starting_sequence_number().to_string()),
                     ending_sequence_number: range.and_then(|r| r.ending_sequence_number()).map(str::to_string),
-                });
-            }
-            token = page.next_token().map(str::to_string);
-            if token.is_none() {
-                return Ok(out);
-            }
-        }
+                }
+            })
+            .collect())
     }
 
     async fn iterator(&self, shard: &str, position: &Position) -> Result<Option<String>, CallFailure> {

@@ -1,9 +1,12 @@
 //! The Kinesis transport: PutRecords and ListShards.
 
 use aws_config::SdkConfig;
+use aws_sdk_kinesis::operation::list_shards::ListShardsError;
 use aws_sdk_kinesis::primitives::Blob;
-use aws_sdk_kinesis::types::PutRecordsRequestEntry;
+use aws_sdk_kinesis::types::{PutRecordsRequestEntry, Shard};
 use aws_sdk_kinesis::Client;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
 
 use super::call_error;
 use crate::batch::{Entry, PutResult};
@@ -31,7 +34,36 @@ impl KinesisTransport {
     }
 
     fn is_arn(&self) -> bool {
-        self.stream.starts_with("arn:")
+        is_arn(&self.stream)
+    }
+}
+
+/// A stream given by ARN rather than by name?
+pub(super) fn is_arn(stream: &str) -> bool {
+    stream.starts_with("arn:")
+}
+
+/// Every shard of `stream` (name or ARN), following `NextToken` (with which the stream must not
+/// be named again).
+pub(super) async fn list_all_shards(
+    client: &Client,
+    stream: &str,
+) -> Result<Vec<Shard>, SdkError<ListShardsError, HttpResponse>> {
+    let mut shards = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut req = client.list_shards();
+        req = match &token {
+            Some(t) => req.next_token(t),
+            None if is_arn(stream) => req.stream_arn(stream),
+            None => req.stream_name(stream),
+        };
+        let mut page = req.send().await?;
+        shards.append(&mut page.shards.take().unwrap_or_default());
+        token = page.next_token;
+        if token.is_none() {
+            return Ok(shards);
+        }
     }
 }
 
@@ -78,42 +110,29 @@ impl Transport for KinesisTransport {
     }
 
     async fn shard_map(&self) -> Result<ShardMap, CallError> {
-        let mut ranges: Vec<(String, String, String)> = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let mut req = self.client.list_shards();
-            req = match &token {
-                Some(t) => req.next_token(t),
-                None if self.is_arn() => req.stream_arn(&self.stream),
-                None => req.stream_name(&self.stream),
-            };
-            let out = req.send().await.map_err(|e| {
-                let mut ce = call_error(&e);
-                // Typed check as well: the code is not always in the error metadata.
-                if let Some(se) = e.as_service_error() {
-                    if se.is_limit_exceeded_exception() {
-                        ce.throttled = true;
-                        ce.retriable = true;
-                        if ce.code == "Unknown" || ce.code == "Transport" {
-                            ce.code = "ProvisionedThroughputExceededException".into();
-                        }
+        let shards = list_all_shards(&self.client, &self.stream).await.map_err(|e| {
+            let mut ce = call_error(&e);
+            // Typed check as well: the code is not always in the error metadata.
+            if let Some(se) = e.as_service_error() {
+                if se.is_limit_exceeded_exception() {
+                    ce.throttled = true;
+                    ce.retriable = true;
+                    if ce.code == "Unknown" || ce.code == "Transport" {
+                        ce.code = "ProvisionedThroughputExceededException".into();
                     }
                 }
-                ce
-            })?;
-            for s in out.shards() {
-                let open = s.sequence_number_range().is_none_or(|r| r.ending_sequence_number().is_none());
-                if let (true, Some(h)) = (open, s.hash_key_range()) {
-                    ranges.push((
-                        s.shard_id().to_string(),
-                        h.starting_hash_key().to_string(),
-                        h.ending_hash_key().to_string(),
-                    ));
-                }
             }
-            token = out.next_token().map(str::to_string);
-            if token.is_none() {
-                break;
+            ce
+        })?;
+        let mut ranges: Vec<(String, String, String)> = Vec::new();
+        for s in &shards {
+            let open = s.sequence_number_range().is_none_or(|r| r.ending_sequence_number().is_none());
+            if let (true, Some(h)) = (open, s.hash_key_range()) {
+                ranges.push((
+                    s.shard_id().to_string(),
+                    h.starting_hash_key().to_string(),
+                    h.ending_hash_key().to_string(),
+                ));
             }
         }
         ShardMap::from_ranges(ranges.iter().map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))).map_err(|e| {
