@@ -74,10 +74,9 @@ pub fn string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
-/// Append an unsigned integer.
+/// `v` in decimal, written at the end of `buf`.
 #[inline]
-pub fn u64(out: &mut Vec<u8>, mut v: u64) {
-    let mut buf = [0u8; 20];
+pub fn decimal(buf: &mut [u8; 20], mut v: u64) -> &str {
     let mut i = buf.len();
     loop {
         i -= 1;
@@ -87,7 +86,14 @@ pub fn u64(out: &mut Vec<u8>, mut v: u64) {
             break;
         }
     }
-    out.extend_from_slice(&buf[i..]);
+    std::str::from_utf8(&buf[i..]).unwrap_or_default()
+}
+
+/// Append an unsigned integer.
+#[inline]
+pub fn u64(out: &mut Vec<u8>, v: u64) {
+    let mut buf = [0u8; 20];
+    out.extend_from_slice(decimal(&mut buf, v).as_bytes());
 }
 
 /// Append a signed integer.
