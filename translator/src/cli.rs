@@ -408,14 +408,28 @@ fn translate_one(a: &TranslateArgs, cfg: &Config) -> Result<ExitStatus> {
 
 enum Sink {
     Stdout(std::io::BufWriter<std::io::Stdout>),
-    File { w: std::io::BufWriter<std::fs::File>, tmp: PathBuf, dest: PathBuf },
+    /// A regular file: written under a temporary name, renamed into place when complete.
+    File {
+        w: std::io::BufWriter<std::fs::File>,
+        tmp: PathBuf,
+        dest: PathBuf,
+    },
+    /// A device, pipe or socket (`/dev/null`, a FIFO): written in place, never replaced.
+    Special(std::io::BufWriter<std::fs::File>),
     S3(s3io::S3Writer),
+}
+
+/// An existing path that is neither a regular file nor a directory (a device, pipe or socket):
+/// output goes into it directly, since renaming a file over it would replace it.
+fn is_special(path: &str) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
 impl Sink {
     fn finish(self) -> std::io::Result<()> {
         match self {
             Sink::Stdout(mut w) => w.flush(),
+            Sink::Special(mut w) => w.flush(),
             Sink::File { w, tmp, dest } => {
                 let f = w.into_inner().map_err(std::io::IntoInnerError::into_error)?;
                 f.sync_all()?;
@@ -436,21 +450,21 @@ impl Write for Sink {
     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
         match self {
             Sink::Stdout(w) => w.write(b),
-            Sink::File { w, .. } => w.write(b),
+            Sink::File { w, .. } | Sink::Special(w) => w.write(b),
             Sink::S3(w) => w.write(b),
         }
     }
     fn write_all(&mut self, b: &[u8]) -> std::io::Result<()> {
         match self {
             Sink::Stdout(w) => w.write_all(b),
-            Sink::File { w, .. } => w.write_all(b),
+            Sink::File { w, .. } | Sink::Special(w) => w.write_all(b),
             Sink::S3(w) => w.write_all(b),
         }
     }
     fn flush(&mut self) -> std::io::Result<()> {
         match self {
             Sink::Stdout(w) => w.flush(),
-            Sink::File { w, .. } => w.flush(),
+            Sink::File { w, .. } | Sink::Special(w) => w.flush(),
             Sink::S3(_) => Ok(()),
         }
     }
@@ -490,6 +504,10 @@ fn open_sink(target: &str, s3: Option<&S3Ctx>, sse: Option<&String>) -> Result<S
             sse.cloned(),
         )));
     }
+    if is_special(target) {
+        let f = std::fs::OpenOptions::new().write(true).open(target).with_context(|| format!("opening {target}"))?;
+        return Ok(Sink::Special(std::io::BufWriter::with_capacity(SINK_BUFFER, f)));
+    }
     let dest = PathBuf::from(target);
     let tmp = PathBuf::from(format!("{target}.partial-{}", std::process::id()));
     let f = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
@@ -501,9 +519,12 @@ fn run_batch(a: &BatchArgs, cfg: &Config) -> Result<ExitStatus> {
     let dead_letter = match &a.dead_letter {
         Some(d) => d.clone(),
         None if a.output == "-" => bail!("--dead-letter is required when the output is stdout"),
+        None if is_special(&a.output) => {
+            bail!("--dead-letter is required when the output is not a regular file (a device or a pipe)")
+        }
         None => format!("{}.dead-letter.ndjson", a.output),
     };
-    if dead_letter == a.output {
+    if dead_letter == a.output && !is_special(&dead_letter) {
         bail!("--dead-letter must differ from --output");
     }
     let csv_mapping = match (&a.format, &a.csv_mapping) {

@@ -108,6 +108,46 @@ fn batch_exit_codes_outputs_and_decrypt_round_trip() {
     assert!(!out2.exists());
 }
 
+/// A pipe or device as the output is written in place, never replaced by a renamed file.
+#[cfg(unix)]
+#[test]
+fn batch_writes_into_a_pipe_without_replacing_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let keys = fixture("fixtures/test-keys.json");
+    let app = std::fs::read_to_string(fixture("golden/application-case/input.json")).unwrap();
+    let line = serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&app).unwrap()).unwrap();
+    let input = dir.path().join("in.ndjson");
+    std::fs::write(&input, format!("{line}\n{{\"truncated\": \n")).unwrap();
+    let fifo = dir.path().join("out.fifo");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    // without --dead-letter there is no file name to derive one from
+    let res =
+        translator().args(["batch", "--keys"]).arg(&keys).arg("-i").arg(&input).arg("-o").arg(&fifo).assert().code(2);
+    assert!(String::from_utf8_lossy(&res.get_output().stderr).contains("--dead-letter is required"));
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let dl = dir.path().join("dl.ndjson");
+    translator()
+        .args(["batch", "--no-progress", "--keys"])
+        .arg(&keys)
+        .arg("-i")
+        .arg(&input)
+        .arg("-o")
+        .arg(&fifo)
+        .arg("--dead-letter")
+        .arg(&dl)
+        .assert()
+        .code(1);
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo(), "the pipe was replaced");
+    let got = reader.join().unwrap();
+    assert_eq!(got.lines().count(), 1);
+    assert!(got.contains("caseui.case-import/1.0"));
+    assert_eq!(std::fs::read_to_string(&dl).unwrap().lines().count(), 1);
+}
+
 #[test]
 fn codes_lists_the_vocabulary() {
     let out = translator().arg("codes").assert().code(0);
