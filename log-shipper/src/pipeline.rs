@@ -77,11 +77,11 @@ impl Transformer {
             return None;
         }
         let pk = self.key(&e);
-        match self.redactor.redacted(&e.payload) {
+        match self.redactor.redacted(e.payload.get()) {
             Ok(None) => {}
-            Ok(Some((p, _))) => e.payload = p,
-            // Cannot happen for a RawValue; never ship what we could not check.
-            Err(_) => e.payload = serde_json::value::to_raw_value("[REDACTED:unparseable]").ok()?,
+            Ok(Some((p, _))) => e.payload = p.into(),
+            // Cannot happen for a checked payload; never ship what we could not check.
+            Err(_) => e.payload = serde_json::value::to_raw_value("[REDACTED:unparseable]").ok()?.into(),
         }
         if let Some(s) = e.log_stream.take() {
             e.log_stream = Some(self.redactor.redact_str(&s).unwrap_or(s));

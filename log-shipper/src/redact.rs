@@ -272,6 +272,8 @@ pub struct Redactor {
     any: Option<Regex>,
     /// Field names by length (lowercase ASCII folding, as `redact_value` compares them).
     keys_by_len: Vec<Vec<Vec<u8>>>,
+    /// Per length, a bit per first byte of the names of that length (a 256-bit set).
+    key_first: Vec<[u64; 4]>,
     /// Identifies this redactor in the per-thread memo of unchanged strings.
     id: u64,
     /// Strings shorter than this fire no digit trigger, so they are not worth the memo.
@@ -310,12 +312,27 @@ thread_local! {
 
 fn memo_slot(s: &[u8]) -> usize {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for c in s.chunks(8) {
+    let mut mix = |w: u64| h = (h ^ w).wrapping_mul(0x0100_0000_01b3).rotate_left(23);
+    let mut chunks = s.chunks_exact(8);
+    for c in &mut chunks {
         let mut w = [0u8; 8];
-        w[..c.len()].copy_from_slice(c);
-        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(0x0100_0000_01b3).rotate_left(23);
+        w.copy_from_slice(c);
+        mix(u64::from_le_bytes(w));
+    }
+    // The tail byte by byte: a copy of a variable length would be a `memcpy` call.
+    let tail = chunks.remainder();
+    if !tail.is_empty() {
+        mix(tail.iter().rev().fold(0u64, |w, &c| (w << 8) | u64::from(c)));
     }
     (h ^ (h >> 29)) as usize % MEMO_SLOTS
+}
+
+/// The number of flagged bytes of `m`, a word with only the high bit of a byte set or clear:
+/// one multiply that adds the bytes (the target has no `popcnt` instruction, so `count_ones`
+/// is a dozen instructions).
+fn count_flags(m: u64) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    ((m >> 7).wrapping_mul(LO) >> 56) as usize
 }
 
 /// ASCII digits in `b`, eight bytes at a time.
@@ -332,9 +349,45 @@ fn count_digits(b: &[u8]) -> usize {
         // per byte (no carries: y < 0x80): >= '0' and not > '9', and not a non-ASCII byte
         let ge = (y + 0x5050_5050_5050_5050) & HI;
         let gt = (y + 0x4646_4646_4646_4646) & HI;
-        n += (ge & !gt & !x & HI).count_ones() as usize;
+        n += count_flags(ge & !gt & !x & HI);
     }
     n + chunks.remainder().iter().filter(|c| c.is_ascii_digit()).count()
+}
+
+/// [`string_end`](crate::cloudtrail::string_end) of the JSON string at `b[start] == '"'`, and
+/// the number of ASCII digits in its raw text up to the first escape (all of them when it has
+/// none), eight bytes at a time.
+fn string_end_counting(b: &[u8], start: usize) -> Option<(usize, bool, usize)> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    let mut i = start + 1;
+    let mut digits = 0usize;
+    while i + 8 <= b.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        let x = u64::from_le_bytes(w);
+        let q = x ^ (LO * u64::from(b'"'));
+        let s = x ^ (LO * u64::from(b'\\'));
+        // The lowest flagged byte is always a real `"` or `\\`.
+        let m = (q.wrapping_sub(LO) & !q & HI) | (s.wrapping_sub(LO) & !s & HI);
+        let d = in_range(x, b'0', b'9');
+        if m != 0 {
+            let p = (m.trailing_zeros() / 8) as usize;
+            // Digits of the bytes before it (p < 8).
+            digits += count_flags(d & ((1u64 << (8 * p)) - 1));
+            if b[i + p] == b'"' {
+                return Some((i + p + 1, false, digits));
+            }
+            return crate::cloudtrail::string_end(b, i + p - 1).map(|(end, _)| (end, true, digits));
+        }
+        digits += count_flags(d);
+        i += 8;
+    }
+    let p = crate::cloudtrail::find_quote_or_backslash(b, i)?;
+    digits += b[i..p].iter().filter(|c| c.is_ascii_digit()).count();
+    if b[p] == b'"' {
+        return Some((p + 1, false, digits));
+    }
+    crate::cloudtrail::string_end(b, p - 1).map(|(end, _)| (end, true, digits))
 }
 
 /// The Luhn checksum (cards, SINs).
@@ -433,6 +486,16 @@ impl Redactor {
         for f in &fields {
             keys_by_len[f.len()].push(f.as_bytes().to_vec());
         }
+        let key_first: Vec<[u64; 4]> = keys_by_len
+            .iter()
+            .map(|names| {
+                let mut bits = [0u64; 4];
+                for c in names.iter().filter_map(|n| n.first()) {
+                    bits[usize::from(c >> 6)] |= 1 << (c & 63);
+                }
+                bits
+            })
+            .collect();
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         let memo_min_len = patterns
             .iter()
@@ -461,6 +524,7 @@ impl Redactor {
             fields,
             any,
             keys_by_len,
+            key_first,
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             memo_min_len,
             short_len,
@@ -607,6 +671,14 @@ impl Redactor {
         })
     }
 
+    /// A first answer of [`may_fire`](Self::may_fire) that needs no loop over the rules: with
+    /// no one-character trigger present (`quiet`: `chars & char_bits == 0`), a rule fires only
+    /// on at least `short_len` ASCII digits (an always-on rule makes `short_len` zero). `true`
+    /// means `may_fire` says no; `false` means ask it.
+    fn skips(&self, s: &str, quiet: bool) -> bool {
+        quiet && (s.len() < self.short_len || count_digits(s.as_bytes()) < self.short_len)
+    }
+
     /// The exact half: the combined regex, then each triggered rule with its validator.
     fn confirm(&self, s: &str, prefilter: bool) -> bool {
         if !self.any.as_ref().is_some_and(|r| r.is_match(s)) {
@@ -630,21 +702,22 @@ impl Redactor {
     }
 
     /// [`str_would_change`](Self::str_would_change) behind a small per-thread memo of short
-    /// strings known to stay unchanged (account ids, ARNs, role and bucket names repeat in
-    /// nearly every event). Exact: the memo holds the whole string and this redactor's id.
+    /// strings known to stay unchanged (account ids, ARNs, role and bucket names, event times
+    /// repeat in nearly every event), asked before anything else. Exact: the memo holds the
+    /// whole string and this redactor's id, and the answer depends on the string alone as
+    /// long as `chars` holds the bit of every one-character trigger that occurs in `s` (true
+    /// for the walk, where `chars` comes from the payload around `s`): `may_fire` fires a
+    /// one-character rule only for a character in `s`, and `confirm` does not look at `chars`.
     fn str_would_change_memo(&self, s: &str, chars: u64) -> bool {
-        if !self.may_fire(s, chars, true) {
-            return false;
-        }
         if s.len() > MEMO_MAX_LEN || s.len() < self.memo_min_len {
-            return self.confirm(s, true);
+            return self.may_fire(s, chars, true) && self.confirm(s, true);
         }
         let slot = memo_slot(s.as_bytes());
         let known = MEMO.with(|m| m.borrow().get(slot).is_some_and(|(id, t)| *id == self.id && t.as_str() == s));
         if known {
             return false;
         }
-        let change = self.confirm(s, true);
+        let change = self.may_fire(s, chars, true) && self.confirm(s, true);
         if !change {
             MEMO.with(|m| {
                 let mut m = m.borrow_mut();
@@ -668,6 +741,13 @@ impl Redactor {
             let decoded: Option<String> = serde_json::from_str(&format!("\"{raw_key}\"")).ok();
             return decoded.is_none_or(|k| self.fields.contains(&k.to_ascii_lowercase()));
         }
+        // First the (lowercased) first byte against those of the names of this length.
+        if let (Some(&c), Some(first)) = (raw_key.as_bytes().first(), self.key_first.get(raw_key.len())) {
+            let c = c.to_ascii_lowercase();
+            if first[usize::from(c >> 6)] & (1 << (c & 63)) == 0 {
+                return false;
+            }
+        }
         self.keys_by_len.get(raw_key.len()).is_some_and(|names| {
             names.iter().any(|n| n.eq_ignore_ascii_case(raw_key.as_bytes()))
         })
@@ -678,7 +758,8 @@ impl Redactor {
     /// the field-name question. Conservative: `\u` escapes anywhere take the slow path.
     #[must_use]
     pub fn may_match_raw(&self, raw: &str) -> bool {
-        if raw.contains("\\u") {
+        // A byte search first: most payloads hold no backslash at all.
+        if raw.as_bytes().contains(&b'\\') && raw.contains("\\u") {
             return true;
         }
         let b = raw.as_bytes();
@@ -688,11 +769,12 @@ impl Redactor {
                 chars |= 1 << i.min(63);
             }
         }
+        let quiet = chars & self.char_bits == 0;
         let mut i = 0;
         while i < b.len() {
             match b[i] {
                 b'"' => {
-                    let Some((end, escaped)) = crate::cloudtrail::string_end(b, i) else { return true };
+                    let Some((end, escaped, digits)) = string_end_counting(b, i) else { return true };
                     let content = &raw[i + 1..end - 1];
                     let mut j = end;
                     while j < b.len() && matches!(b[j], b' ' | b'\t' | b'\n' | b'\r') {
@@ -703,7 +785,8 @@ impl Redactor {
                     } else if escaped {
                         serde_json::from_str::<String>(&raw[i..end]).map_or(true, |s| self.str_would_change(&s, chars))
                     } else {
-                        self.str_would_change_memo(content, chars)
+                        // Unescaped: `digits` are the content's. See `skips`.
+                        !(quiet && digits < self.short_len) && self.str_would_change_memo(content, chars)
                     };
                     if change {
                         return true;
@@ -722,7 +805,7 @@ impl Redactor {
                         serde_json::from_str::<serde_json::Number>(tok)
                             .map_or(true, |n| self.str_would_change(&n.to_string(), chars))
                     } else {
-                        self.str_would_change(tok, chars)
+                        !self.skips(tok, quiet) && self.str_would_change(tok, chars)
                     };
                     if change {
                         return true;
@@ -736,16 +819,16 @@ impl Redactor {
 
     /// Redact a raw JSON payload: unchanged (no parse) when no rule can fire.
     pub fn redact_payload(&self, raw: Box<RawValue>) -> Result<(Box<RawValue>, usize), serde_json::Error> {
-        Ok(self.redacted(&raw)?.unwrap_or((raw, 0)))
+        Ok(self.redacted(raw.get())?.unwrap_or((raw, 0)))
     }
 
-    /// The redacted payload and the number of replacements, or `None` when nothing changes
-    /// (then the payload ships as it is).
-    pub fn redacted(&self, raw: &RawValue) -> Result<Option<(Box<RawValue>, usize)>, serde_json::Error> {
-        if !self.may_match_raw(raw.get()) {
+    /// The redacted payload of this JSON text and the number of replacements, or `None` when
+    /// nothing changes (then the payload ships as it is).
+    pub fn redacted(&self, raw: &str) -> Result<Option<(Box<RawValue>, usize)>, serde_json::Error> {
+        if !self.may_match_raw(raw) {
             return Ok(None);
         }
-        let mut v: Value = serde_json::from_str(raw.get())?;
+        let mut v: Value = serde_json::from_str(raw)?;
         let n = self.redact_value(&mut v);
         if n == 0 {
             return Ok(None);
@@ -765,6 +848,18 @@ mod tests {
     fn apply(r: &Redactor, json: &str) -> String {
         let raw = RawValue::from_string(json.to_string()).unwrap();
         r.redact_payload(raw).unwrap().0.get().to_string()
+    }
+
+    #[test]
+    fn flag_count_is_count_ones() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..10_000 {
+            x = x.rotate_left(13).wrapping_mul(0x0100_0000_01b3) ^ 0x5555;
+            let m = x & HI;
+            assert_eq!(count_flags(m), m.count_ones() as usize);
+        }
+        assert_eq!(count_flags(HI), 8);
+        assert_eq!(count_flags(0), 0);
     }
 
     #[test]
@@ -1036,6 +1131,50 @@ remediation = "c"
             let out = apply(&r, &json);
             let v: Value = serde_json::from_str(&out).unwrap();
             proptest::prop_assert!(!v["m"].as_str().unwrap().contains(card));
+        }
+
+        /// The quick skip of the walk only skips strings `may_fire` turns down, for every rule
+        /// set (an always-on rule included) and trigger state.
+        #[test]
+        fn skip_only_what_may_fire_turns_down(s in "[0-9 .()+\\-a_:/Té@x]{0,30}",
+            disabled in proptest::sample::select(vec![vec![], vec!["LS102"], vec!["LS103"], vec!["LS101", "LS103", "LS104"], vec!["LS102", "LS103", "LS104"]]),
+            chars in proptest::sample::select(vec![0u64, 1, u64::MAX]), always in proptest::bool::ANY) {
+            let disabled: Vec<String> = disabled.into_iter().map(str::to_string).collect();
+            let mut sources: Vec<(String, String)> = RULE_FILES.iter().map(|(n, t)| ((*n).to_string(), (*t).to_string())).collect();
+            if always {
+                sources.push(("LS197-x.toml".into(), "code = \"LS197\"\nname = \"x\"\ncategory = \"redaction\"\nseverity = \"high\"\nevaluator = \"pattern\"\nsummary = \"s\"\n[params]\npattern = \"a_\"\n[docs]\nwhat_it_does = \"a\"\nwhy_bad = \"b\"\nremediation = \"c\"\n".into()));
+            }
+            let rules = RuleSet::from_sources(sources.iter().map(|(n, t)| (n.as_str(), t.as_str()))).unwrap();
+            let r = Redactor::new(&rules, &disabled, &[]).unwrap();
+            let quiet = chars & r.char_bits == 0;
+            if r.skips(&s, quiet) {
+                proptest::prop_assert!(!r.may_fire(&s, chars, false), "{:?}", s);
+                proptest::prop_assert!(!r.may_fire(&s, chars, true), "{:?}", s);
+            }
+        }
+
+        /// The counting string scan ends where `string_end` does, and counts the digits of the
+        /// raw text before the first escape.
+        #[test]
+        fn counting_string_end_is_string_end(body in "[0-9a\"\\\\é ]{0,40}", tail in "[,:}0-9\"]{0,10}") {
+            let text = format!("\"{body}{tail}");
+            let b = text.as_bytes();
+            let want = crate::cloudtrail::string_end(b, 0);
+            let got = string_end_counting(b, 0);
+            proptest::prop_assert_eq!(got.map(|(e, x, _)| (e, x)), want, "{:?}", text);
+            if let Some((end, _, digits)) = got {
+                let upto = b[1..end].iter().position(|&c| c == b'\\').map_or(end - 1, |p| p + 1);
+                proptest::prop_assert_eq!(digits, count_digits(&b[1..upto]), "{:?}", text);
+            }
+        }
+
+        /// The first-byte filter before the name comparison changes no answer.
+        #[test]
+        fn key_filter_is_the_plain_lookup(key in "[a-zA-Z_é0-9]{0,22}", extra in "[a-zA-Zé]{0,6}") {
+            let r = Redactor::new(&embedded_rules().unwrap(), &[], &[extra.clone(), "".into()]).unwrap();
+            for k in [key.clone(), extra.to_uppercase(), "SIN".into(), "dateOFbirth".into(), "".into()] {
+                proptest::prop_assert_eq!(r.key_is_sensitive(&k, false), r.fields.contains(&k.to_ascii_lowercase()), "{:?}", k);
+            }
         }
 
         /// Skipping to the first digit at a word boundary changes no chain length.
