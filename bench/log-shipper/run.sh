@@ -20,7 +20,7 @@ trap 'rm -rf "$work"' EXIT
 export NO_COLOR=1
 
 cargo build --release -p log-shipper >&2
-bin="$root/target/release/log-shipper"
+bin="${CARGO_TARGET_DIR:-$root/target}/release/log-shipper"
 scripts/moto.sh install
 py="$root/.venv/bin/python"
 
