@@ -416,6 +416,7 @@ impl<'a> Parser<'a> {
         Ok(Value::Number(&self.s[start..i]))
     }
 
+    #[inline(always)]
     fn string(&mut self) -> PResult<&'a str> {
         // at '"'
         self.i += 1;
