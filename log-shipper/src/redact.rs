@@ -61,6 +61,11 @@ struct PatternRule {
     luhn: bool,
     min_digits: usize,
     max_digits: usize,
+    /// A match of at most `short_digits` digits passes only when it starts with one of
+    /// `short_prefixes` (13-digit card numbers are Visa's and start with 4; a 13-digit
+    /// millisecond timestamp starts with 1). Empty: no such condition.
+    short_digits: usize,
+    short_prefixes: Vec<Vec<u8>>,
     replacement: String,
     /// For the digit patterns shipped in `rules/log-shipper/` (the exact pattern text, compiled
     /// in ASCII mode): every match holds a [digit chain](max_digit_chain) of at least this many
@@ -453,6 +458,12 @@ impl Redactor {
                         luhn,
                         min_digits: param_usize(r, "min_digits", 0),
                         max_digits: param_usize(r, "max_digits", usize::MAX),
+                        short_digits: param_usize(r, "short_digits", 0),
+                        short_prefixes: r
+                            .param_strings("short_prefixes")
+                            .iter()
+                            .map(|p| p.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect())
+                            .collect(),
                         replacement: param_str(r, "replacement").unwrap_or("[REDACTED]").to_string(),
                         chain_min,
                     });
@@ -562,6 +573,12 @@ impl Redactor {
         }
         let digits: Vec<u8> = m.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect();
         if digits.len() < rule.min_digits || digits.len() > rule.max_digits {
+            return false;
+        }
+        if digits.len() <= rule.short_digits
+            && !rule.short_prefixes.is_empty()
+            && !rule.short_prefixes.iter().any(|p| digits.starts_with(p))
+        {
             return false;
         }
         !rule.luhn || luhn_valid(&digits)
@@ -885,6 +902,26 @@ mod tests {
         assert!(!luhn_valid(&d("4111111111111112")));
         assert!(luhn_valid(&d("046454286")));
         assert!(!luhn_valid(&[]));
+    }
+
+    #[test]
+    fn thirteen_digit_runs_are_cards_only_when_they_start_with_4() {
+        let d = |s: &str| s.bytes().map(|b| b - b'0').collect::<Vec<_>>();
+        let r = redactor();
+        // A CloudWatch Logs event time in milliseconds that passes the Luhn check is no card.
+        assert!(luhn_valid(&d("1764700000003")) && luhn_valid(&d("4222222222222")));
+        let (out, n) = r
+            .redacted(r#"{"timestamp":1764700000003,"message":"card 4222222222222 at 1764700000003"}"#)
+            .unwrap()
+            .expect("the 13-digit Visa number is redacted");
+        assert_eq!(n, 1, "{}", out.get());
+        assert!(out.get().contains(r#""timestamp":1764700000003"#), "{}", out.get());
+        assert!(out.get().contains("card [REDACTED:card] at 1764700000003"), "{}", out.get());
+        assert!(r.redacted(r#"{"timestamp":1764700000003}"#).unwrap().is_none());
+        assert!(!r.str_would_change("at 1764700000003", 0));
+        // Longer runs keep the plain Luhn check whatever their first digit.
+        assert!(r.str_would_change("card 5555 5555 5555 4444", 0));
+        assert!(r.str_would_change("card 378282246310005", 0));
     }
 
     /// The docs examples of every rule file are executed: bad fires and loses its PII, good is
